@@ -62,6 +62,15 @@ export function resolveAttributePath(type: ResourceType, path: string): Resolved
   const candidates =
     schema === core ? [...commonAttributes, ...schema.attributes] : schema.attributes
   const attribute = findAttribute(candidates, name)
+  if (!attribute && schema === core) {
+    // Entra sends some extension attributes unqualified (`manager`); RFC 7644 §3.10 lets an
+    // unqualified name stand for the one schema that defines it.
+    const owners = schemasOf(type)
+      .slice(1)
+      .filter((s) => findAttribute(s.attributes, name))
+    const owner = owners.length === 1 ? owners[0] : undefined
+    if (owner) return resolveAttributePath(type, `${owner.id}:${rest}`)
+  }
   if (!attribute) return undefined
   const subAttribute = subName ? findAttribute(attribute.subAttributes ?? [], subName) : undefined
   if (subName && !subAttribute) return undefined

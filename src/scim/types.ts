@@ -1,3 +1,5 @@
+import type { FilterNode } from './filter.ts'
+
 /** JSON as it arrives from and leaves for the wire. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject
 export interface JsonObject {
@@ -25,8 +27,8 @@ export interface Projection {
 }
 
 /** RFC 7644 §3.4.2, with attribute names already resolved to their canonical form. */
-export interface ListQuery<F = unknown> {
-  filter?: F
+export interface ListQuery {
+  filter?: FilterNode
   startIndex: number
   count: number
   sortBy?: string

@@ -1,0 +1,150 @@
+import { mkdir } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { Command, InvalidArgumentError } from 'commander'
+import { loadGatewaySettings, type GatewaySettings } from './config/gateway-config.ts'
+import { GatewayError } from './config/gateway-error.ts'
+import { loadTenants } from './config/tenant-config.ts'
+import { formatProblem } from './config/yaml-file.ts'
+import { createGateway, listen } from './gateway.ts'
+import { createLogger } from './log.ts'
+import { openDatabase } from './store/database.ts'
+import { createTokenStore } from './store/tokens.ts'
+import { issueToken } from './tenancy/tokens.ts'
+
+const env = process.env
+
+async function settingsFromEnv(): Promise<GatewaySettings> {
+  const settings = await loadGatewaySettings(env.GATEWAY_CONFIG ?? 'gateway.yaml', env)
+  if (settings.database.client === 'sqlite')
+    await mkdir(dirname(settings.database.filename), { recursive: true })
+  return settings
+}
+
+/** `90d`, `12h`, `30m` → milliseconds. */
+function parseDuration(text: string): number {
+  const match = /^([0-9]+)([dhm])$/.exec(text)
+  if (!match) throw new InvalidArgumentError('use a number and a unit: 90d, 12h or 30m')
+  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[match[2] as 'd' | 'h' | 'm']
+  return Number(match[1]) * unit
+}
+
+async function serve() {
+  const settings = await settingsFromEnv()
+  const log = createLogger({ level: env.LOG_LEVEL ?? 'info' })
+  const gateway = await createGateway({ settings, log })
+  const server = await listen(gateway.app, settings.port, settings.host)
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : settings.port
+  const shown = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host
+  process.stdout.write(
+    [
+      `SCIM gateway listening: http://${shown}:${port}/scim/v2`,
+      `Database: ${settings.database.client === 'sqlite' ? settings.database.filename : 'PostgreSQL'}`,
+      'Get a bearer token for the demo tenant with:',
+      '  npx scim-gateway token create --tenant demo --connection directory',
+      '',
+    ].join('\n'),
+  )
+  const stop = () => {
+    server.close(() => void gateway.close().then(() => process.exit(0)))
+    server.closeAllConnections()
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+}
+
+async function withTokenStore<T>(
+  work: (store: ReturnType<typeof createTokenStore>, settings: GatewaySettings) => Promise<T>,
+) {
+  const settings = await settingsFromEnv()
+  const db = await openDatabase(settings.database)
+  try {
+    return await work(createTokenStore(db), settings)
+  } finally {
+    await db.destroy()
+  }
+}
+
+const program = new Command('scim-gateway').description('Multi-tenant SCIM 2.0 gateway')
+
+program.command('serve').description('serve the gateway from gateway.yaml').action(serve)
+
+const token = program.command('token').description('manage gateway bearer tokens')
+
+token
+  .command('create')
+  .description('create a bearer token for one tenant connection (shown once)')
+  .requiredOption('--tenant <tenant>', 'tenant id')
+  .requiredOption('--connection <connection>', 'connection name')
+  .option('--expires <duration>', 'lifetime, e.g. 90d', parseDuration)
+  .option('--label <label>', 'a note to recognise the token by')
+  .action(
+    async (opts: { tenant: string; connection: string; expires?: number; label?: string }) => {
+      await withTokenStore(async (store, settings) => {
+        const tenants = await loadTenants(settings.tenantsDir)
+        if (!tenants.ok)
+          throw new GatewayError(
+            'ERR_CONFIG_INVALID',
+            tenants.problems.map(formatProblem).join('\n'),
+          )
+        if (!tenants.tenants.get(opts.tenant)?.connections[opts.connection]) {
+          throw new GatewayError(
+            'ERR_TOKEN_SCOPE',
+            `No connection ${opts.connection} in tenant ${opts.tenant} (${resolve(settings.tenantsDir)})`,
+          )
+        }
+        const now = new Date()
+        const issued = await issueToken(store, {
+          tenant: opts.tenant,
+          connection: opts.connection,
+          now,
+          ...(opts.label ? { label: opts.label } : {}),
+          ...(opts.expires ? { expiresAt: new Date(now.getTime() + opts.expires) } : {}),
+        })
+        process.stderr.write(
+          `Token ${issued.record.id} for ${opts.tenant}/${opts.connection}${issued.record.expiresAt ? `, expires ${issued.record.expiresAt}` : ''}. It is shown once:\n`,
+        )
+        process.stdout.write(`${issued.token}\n`)
+      })
+    },
+  )
+
+token
+  .command('list')
+  .description('list tokens (metadata only, never the secret)')
+  .option('--tenant <tenant>', 'only this tenant')
+  .action(async (opts: { tenant?: string }) => {
+    await withTokenStore(async (store) => {
+      for (const t of await store.list(opts.tenant ? { tenant: opts.tenant } : {})) {
+        const state = t.revokedAt
+          ? 'revoked'
+          : t.expiresAt && Date.parse(t.expiresAt) <= Date.now()
+            ? 'expired'
+            : 'active'
+        process.stdout.write(
+          `${t.id}  ${t.tenant}/${t.connection}  ${state}  prefix=scgw_${t.prefix}  created=${t.createdAt}  expires=${t.expiresAt ?? 'never'}  lastUsed=${t.lastUsedAt ?? 'never'}${t.label ? `  label=${t.label}` : ''}\n`,
+        )
+      }
+    })
+  })
+
+token
+  .command('revoke')
+  .description('revoke a token by id')
+  .argument('<id>', 'token id (from token list)')
+  .action(async (id: string) => {
+    await withTokenStore(async (store) => {
+      if (!(await store.revoke(id, new Date().toISOString())))
+        throw new GatewayError('ERR_TOKEN_SCOPE', `No active token ${id}`)
+      process.stdout.write(`Revoked ${id}\n`)
+    })
+  })
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof GatewayError) {
+    process.stderr.write(`${err.code}: ${err.message}\n`)
+  } else {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  }
+  process.exit(1)
+})

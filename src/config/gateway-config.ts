@@ -1,0 +1,122 @@
+import { dirname, resolve } from 'node:path'
+import { Ajv, type JSONSchemaType } from 'ajv'
+import type { DatabaseOptions } from '../store/database.ts'
+import { GatewayError } from './gateway-error.ts'
+import { formatProblem, readYamlFile } from './yaml-file.ts'
+
+/** gateway.yaml: process settings. Paths in it resolve relative to the file. */
+export interface GatewayFileSettings {
+  listen?: { host?: string; port?: number }
+  bodyLimit?: string
+  database?: { client?: 'sqlite' | 'pg'; filename?: string; url?: string }
+  tenants?: string
+  connectors?: string
+  scim?: { defaultCount?: number; maxResults?: number }
+}
+
+export interface GatewaySettings {
+  file: string
+  host: string
+  port: number
+  bodyLimitBytes: number
+  database: DatabaseOptions
+  tenantsDir: string
+  connectorsDir: string
+  scim: { defaultCount: number; maxResults: number }
+}
+
+const schema: JSONSchemaType<GatewayFileSettings> = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    listen: {
+      type: 'object',
+      nullable: true,
+      additionalProperties: false,
+      properties: {
+        host: { type: 'string', nullable: true },
+        port: { type: 'integer', nullable: true, minimum: 0, maximum: 65535 },
+      },
+    },
+    bodyLimit: { type: 'string', nullable: true, pattern: '^[0-9]+(b|kb|mb)$' },
+    database: {
+      type: 'object',
+      nullable: true,
+      additionalProperties: false,
+      properties: {
+        client: { type: 'string', nullable: true, enum: ['sqlite', 'pg'] },
+        filename: { type: 'string', nullable: true },
+        url: { type: 'string', nullable: true },
+      },
+    },
+    tenants: { type: 'string', nullable: true },
+    connectors: { type: 'string', nullable: true },
+    scim: {
+      type: 'object',
+      nullable: true,
+      additionalProperties: false,
+      properties: {
+        defaultCount: { type: 'integer', nullable: true, minimum: 1 },
+        maxResults: { type: 'integer', nullable: true, minimum: 1 },
+      },
+    },
+  },
+}
+
+const validate = new Ajv({ allErrors: true }).compile(schema)
+
+function toBytes(limit: string): number {
+  const match = /^([0-9]+)(b|kb|mb)$/.exec(limit)
+  const units = { b: 1, kb: 1024, mb: 1024 * 1024 }
+  return match ? Number(match[1]) * units[match[2] as keyof typeof units] : 1024 * 1024
+}
+
+/** Environment overrides the README documents: PORT, GATEWAY_DATA_DIR, DATABASE_URL. */
+export interface GatewayEnvironment {
+  PORT?: string | undefined
+  GATEWAY_DATA_DIR?: string | undefined
+  DATABASE_URL?: string | undefined
+}
+
+export async function loadGatewaySettings(
+  file: string,
+  env: GatewayEnvironment,
+): Promise<GatewaySettings> {
+  const path = resolve(file)
+  const result = await readYamlFile(path, validate)
+  if (!result.ok) {
+    throw new GatewayError('ERR_CONFIG_INVALID', result.problems.map(formatProblem).join('\n'))
+  }
+  const s = result.value ?? {}
+  const base = dirname(path)
+  const dataDir = resolve(env.GATEWAY_DATA_DIR ?? resolve(base, 'data'))
+  const port = env.PORT !== undefined ? Number(env.PORT) : (s.listen?.port ?? 8080)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new GatewayError('ERR_CONFIG_INVALID', `PORT must be a port number, not ${env.PORT}`)
+  }
+  const url = env.DATABASE_URL ?? s.database?.url
+  const usePg =
+    s.database?.client === 'pg' || (env.DATABASE_URL !== undefined && env.DATABASE_URL !== '')
+  if (usePg && !url) {
+    throw new GatewayError(
+      'ERR_CONFIG_INVALID',
+      `${path}: database.client pg needs database.url or DATABASE_URL`,
+    )
+  }
+  return {
+    file: path,
+    host: s.listen?.host ?? '0.0.0.0',
+    port,
+    bodyLimitBytes: toBytes(s.bodyLimit ?? '1mb'),
+    database:
+      usePg && url
+        ? { client: 'pg', connectionString: url }
+        : {
+            client: 'sqlite',
+            filename: resolve(dataDir, s.database?.filename ?? 'gateway.sqlite'),
+          },
+    tenantsDir: resolve(base, s.tenants ?? 'config'),
+    connectorsDir: resolve(base, s.connectors ?? 'connectors'),
+    scim: { defaultCount: s.scim?.defaultCount ?? 100, maxResults: s.scim?.maxResults ?? 1000 },
+  }
+}

@@ -1,0 +1,20 @@
+import type { Scope } from '../tenancy/token-auth.ts'
+import type { ResolvedConnection } from '../tenancy/connections.ts'
+import type { Dialect } from '../scim/dialects.ts'
+
+// Typed per-request state, so handlers never read an untyped `res.locals`.
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      requestId: string
+      /** The SCIM root this request came in on, e.g. `https://host/scim/v2`. */
+      scimBaseUrl?: string
+      scope?: Scope
+      connection?: ResolvedConnection
+      dialect?: Dialect
+    }
+  }
+}
+
+export {}

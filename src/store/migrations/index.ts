@@ -1,0 +1,19 @@
+import type { Knex } from 'knex'
+import * as createCoreTables from './0001-create-core-tables.ts'
+
+interface Migration {
+  up: (knex: Knex) => Promise<void>
+  down: (knex: Knex) => Promise<void>
+}
+
+const migrations: [string, Migration][] = [['0001-create-core-tables', createCoreTables]]
+
+/**
+ * Migrations are imported modules rather than a scanned folder, so the migrator works the
+ * same from sources (tsx) and from any bundle.
+ */
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: () => Promise.resolve(migrations),
+  getMigrationName: ([name]) => name,
+  getMigration: ([, migration]) => Promise.resolve(migration),
+}

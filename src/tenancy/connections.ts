@@ -1,0 +1,43 @@
+import type { TenantConfig } from '../config/tenant-config.ts'
+import type { DialectSetting } from '../scim/dialects.ts'
+import type { ResourceService } from '../scim/types.ts'
+
+/** A tenant's connection, ready to serve: its ResourceService and the tenant's dialect. */
+export interface ResolvedConnection {
+  tenant: string
+  name: string
+  /** `tenant/connection`: the key every stored row of this connection carries. */
+  key: string
+  dialect: DialectSetting
+  service: ResourceService
+}
+
+export type ConnectionResolver = (
+  tenant: string,
+  connection: string,
+) => ResolvedConnection | undefined
+
+export function connectionKey(tenant: string, connection: string): string {
+  return `${tenant}/${connection}`
+}
+
+/** Builds every tenant's connections once; lookups are then a map read. */
+export function createConnectionResolver(
+  tenants: ReadonlyMap<string, TenantConfig>,
+  createService: (tenant: TenantConfig, name: string, key: string) => ResourceService,
+): ConnectionResolver {
+  const resolved = new Map<string, ResolvedConnection>()
+  for (const tenant of tenants.values()) {
+    for (const name of Object.keys(tenant.connections)) {
+      const key = connectionKey(tenant.tenant, name)
+      resolved.set(key, {
+        tenant: tenant.tenant,
+        name,
+        key,
+        dialect: tenant.dialect ?? 'auto',
+        service: createService(tenant, name, key),
+      })
+    }
+  }
+  return (tenant, connection) => resolved.get(connectionKey(tenant, connection))
+}

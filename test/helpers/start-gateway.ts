@@ -1,0 +1,89 @@
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import knexFactory from 'knex'
+import { loadGatewaySettings } from '../../src/config/gateway-config.ts'
+import { createGateway, listen, type Gateway } from '../../src/gateway.ts'
+import { createLogger } from '../../src/log.ts'
+import { issueToken } from '../../src/tenancy/tokens.ts'
+
+export const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+/** `npm run test:pg` sets DB_CLIENT=pg: the same suites then run on PostgreSQL. */
+export const usePostgres = process.env.DB_CLIENT === 'pg'
+
+export interface StartedGateway {
+  gateway: Gateway
+  server: Server
+  /** `http://127.0.0.1:<port>` */
+  origin: string
+  /** `http://127.0.0.1:<port>/scim/v2` */
+  scimUrl: string
+  dir: string
+  token(tenant: string, connection: string): Promise<string>
+  close(): Promise<void>
+}
+
+export interface StartGatewayOptions {
+  /** Tenant files by tenant id (YAML text). Defaults to `demo` and `acme`, each with a directory. */
+  tenants?: Record<string, string>
+  gatewayYaml?: string
+}
+
+const directoryTenant = (tenant: string, dialect = 'auto') =>
+  `tenant: ${tenant}\ndialect: ${dialect}\nconnections:\n  directory:\n    connector: directory\n`
+
+/** A real gateway on port 0 with its own tenant folder and its own database (SQLite file or PG schema). */
+export async function startGateway(options: StartGatewayOptions = {}): Promise<StartedGateway> {
+  const dir = await mkdtemp(join(tmpdir(), 'scim-gateway-test-'))
+  await mkdir(join(dir, 'config'))
+  const tenants = options.tenants ?? {
+    demo: directoryTenant('demo'),
+    acme: directoryTenant('acme'),
+  }
+  for (const [name, text] of Object.entries(tenants))
+    await writeFile(join(dir, 'config', `${name}.yaml`), text)
+  await writeFile(
+    join(dir, 'gateway.yaml'),
+    options.gatewayYaml ?? 'listen: { host: 127.0.0.1, port: 0 }\n',
+  )
+  const settings = await loadGatewaySettings(join(dir, 'gateway.yaml'), { GATEWAY_DATA_DIR: dir })
+  let dropSchema = async () => {}
+  if (usePostgres) {
+    const schema = `t_${Math.random().toString(36).slice(2, 12)}`
+    const admin = knexFactory({ client: 'pg', connection: PG_URL })
+    await admin.raw(`CREATE SCHEMA ${schema}`)
+    await admin.destroy()
+    settings.database = { client: 'pg', connectionString: PG_URL, schema }
+    dropSchema = async () => {
+      const cleanup = knexFactory({ client: 'pg', connection: PG_URL })
+      await cleanup.raw(`DROP SCHEMA ${schema} CASCADE`)
+      await cleanup.destroy()
+    }
+  }
+  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+  const gateway = await createGateway({ settings, log })
+  const server = await listen(gateway.app, 0, '127.0.0.1')
+  const { port } = server.address() as AddressInfo
+  const origin = `http://127.0.0.1:${port}`
+  return {
+    gateway,
+    server,
+    origin,
+    scimUrl: `${origin}/scim/v2`,
+    dir,
+    async token(tenant, connection) {
+      return (await issueToken(gateway.tokens, { tenant, connection, now: new Date() })).token
+    },
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await gateway.close()
+      await dropSchema()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export { directoryTenant }
