@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
@@ -5,7 +6,7 @@ import { loadGatewaySettings, type GatewaySettings } from './config/gateway-conf
 import { GatewayError } from './config/gateway-error.ts'
 import { loadTenants } from './config/tenant-config.ts'
 import { formatProblem } from './config/yaml-file.ts'
-import { createGateway, listen } from './gateway.ts'
+import { BUILT_IN_CONNECTORS, createGateway, listen } from './gateway.ts'
 import { createLogger } from './log.ts'
 import { openDatabase } from './store/database.ts'
 import { createTokenStore } from './store/tokens.ts'
@@ -31,26 +32,50 @@ function parseDuration(text: string): number {
 async function serve() {
   const settings = await settingsFromEnv()
   const log = createLogger({ level: env.LOG_LEVEL ?? 'info' })
-  const gateway = await createGateway({ settings, log })
-  const server = await listen(gateway.app, settings.port, settings.host)
+  const generated = !env.GATEWAY_ADMIN_TOKEN
+  const adminToken = env.GATEWAY_ADMIN_TOKEN || randomBytes(24).toString('base64url')
+  const gateway = await createGateway({ settings, log, adminToken, env })
+  const server = await listen(gateway.app, settings)
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : settings.port
   const shown = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host
+  const scheme = settings.tls ? 'https' : 'http'
   process.stdout.write(
     [
-      `SCIM gateway listening: http://${shown}:${port}/scim/v2`,
+      `SCIM gateway listening: ${scheme}://${shown}:${port}/scim/v2`,
       `Database: ${settings.database.client === 'sqlite' ? settings.database.filename : 'PostgreSQL'}`,
       'Get a bearer token for the demo tenant with:',
       '  npx scim-gateway token create --tenant demo --connection directory',
+      generated
+        ? `Admin API credential for this run (set GATEWAY_ADMIN_TOKEN to choose one): ${adminToken}`
+        : 'Admin API credential: GATEWAY_ADMIN_TOKEN',
       '',
     ].join('\n'),
   )
+  gateway.config.watch()
+  process.on('SIGHUP', () => void gateway.config.reload('SIGHUP'))
   const stop = () => {
     server.close(() => void gateway.close().then(() => process.exit(0)))
     server.closeAllConnections()
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
+}
+
+async function checkConfig() {
+  const settings = await loadGatewaySettings(env.GATEWAY_CONFIG ?? 'gateway.yaml', env)
+  const result = await loadTenants(settings.tenantsDir, { env, connectors: BUILT_IN_CONNECTORS })
+  if (!result.ok) {
+    process.stdout.write(`${result.problems.map(formatProblem).join('\n')}\n`)
+    process.exitCode = 1
+    return
+  }
+  for (const tenant of result.tenants.values()) {
+    const connections = Object.entries(tenant.connections).map(
+      ([name, c]) => `${name} (${c.connector})`,
+    )
+    process.stdout.write(`${tenant.file}: ok, tenant ${tenant.tenant}: ${connections.join(', ')}\n`)
+  }
 }
 
 async function withTokenStore<T>(
@@ -69,6 +94,13 @@ const program = new Command('scim-gateway').description('Multi-tenant SCIM 2.0 g
 
 program.command('serve').description('serve the gateway from gateway.yaml').action(serve)
 
+program
+  .command('config')
+  .description('configuration')
+  .command('check')
+  .description('validate gateway.yaml and every tenant file; exits non-zero on problems')
+  .action(checkConfig)
+
 const token = program.command('token').description('manage gateway bearer tokens')
 
 token
@@ -81,7 +113,10 @@ token
   .action(
     async (opts: { tenant: string; connection: string; expires?: number; label?: string }) => {
       await withTokenStore(async (store, settings) => {
-        const tenants = await loadTenants(settings.tenantsDir)
+        const tenants = await loadTenants(settings.tenantsDir, {
+          env,
+          connectors: BUILT_IN_CONNECTORS,
+        })
         if (!tenants.ok)
           throw new GatewayError(
             'ERR_CONFIG_INVALID',

@@ -1,21 +1,24 @@
 import express, { type Express } from 'express'
 import type { Logger } from 'pino'
-import { authenticateScim } from './http/authenticate.ts'
+import { adminApi, type AdminApiOptions } from './admin/admin-api.ts'
+import { adminAuth } from './admin/admin-auth.ts'
+import { authenticateScim, type AuthenticateOptions } from './http/authenticate.ts'
 import { discoveryRoutes } from './http/discovery-routes.ts'
 import { errorHandler, notFoundHandler } from './http/error-handler.ts'
+import { connectionRateLimit } from './http/rate-limit.ts'
 import { requestId } from './http/request-id.ts'
 import { rootSearchRoute } from './http/root-search.ts'
-import { bodyErrors, scimJsonBody } from './http/scim-json.ts'
 import { scimBase } from './http/scim-context.ts'
+import { bodyErrors, scimJsonBody } from './http/scim-json.ts'
 import { resourceRoutes } from './http/scim-routes.ts'
-import type { ConnectionResolver } from './tenancy/connections.ts'
-import type { Scope } from './tenancy/token-auth.ts'
+import type { RateLimiter } from './tenancy/rate-limit.ts'
 
-export interface AppDependencies {
+export interface AppDependencies extends AuthenticateOptions {
   bodyLimitBytes: number
   scim: { defaultCount: number; maxResults: number }
-  authenticate: (token: string) => Promise<Scope | undefined>
-  resolveConnection: ConnectionResolver
+  trustProxy: boolean | number | string
+  rateLimiter: RateLimiter
+  admin: AdminApiOptions & { token: string }
   log: Logger
 }
 
@@ -24,16 +27,14 @@ export function createApp(deps: AppDependencies): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
+  app.set('trust proxy', deps.trustProxy)
   app.use(requestId())
 
-  const scim = express.Router()
+  // One SCIM router, mounted at the one URL and at the explicit per-tenant form.
+  const scim = express.Router({ mergeParams: true })
   scim.use(scimBase())
-  scim.use(
-    authenticateScim({
-      authenticate: deps.authenticate,
-      resolveConnection: deps.resolveConnection,
-    }),
-  )
+  scim.use(authenticateScim(deps))
+  scim.use(connectionRateLimit(deps.rateLimiter))
   scim.use(...scimJsonBody(deps.bodyLimitBytes), bodyErrors(deps.bodyLimitBytes))
   scim.use(
     discoveryRoutes({ maxResults: deps.scim.maxResults, maxPayloadSize: deps.bodyLimitBytes }),
@@ -44,6 +45,8 @@ export function createApp(deps: AppDependencies): Express {
   scim.use(notFoundHandler())
 
   app.use('/scim/v2', scim)
+  app.use('/t/:tenant/:connection/scim/v2', scim)
+  app.use('/admin/api', adminAuth(deps.admin.token), adminApi(deps.admin))
   app.use(notFoundHandler())
   app.use(errorHandler(deps.log))
   return app

@@ -12,6 +12,9 @@ export interface GatewayFileSettings {
   tenants?: string
   connectors?: string
   scim?: { defaultCount?: number; maxResults?: number }
+  tls?: { cert: string; key: string }
+  trustProxy?: boolean | number | string
+  auth?: { tokenCacheSeconds?: number }
 }
 
 export interface GatewaySettings {
@@ -23,6 +26,12 @@ export interface GatewaySettings {
   tenantsDir: string
   connectorsDir: string
   scim: { defaultCount: number; maxResults: number }
+  /** Certificate and key files: the gateway serves HTTPS itself (Entra requires HTTPS). */
+  tls?: { certFile: string; keyFile: string }
+  /** Express `trust proxy`: behind a reverse proxy, URLs use the public scheme and host. */
+  trustProxy: boolean | number | string
+  /** How long a resolved gateway token is trusted before the database is asked again. */
+  tokenCacheMs: number
 }
 
 const schema: JSONSchemaType<GatewayFileSettings> = {
@@ -58,6 +67,26 @@ const schema: JSONSchemaType<GatewayFileSettings> = {
       properties: {
         defaultCount: { type: 'integer', nullable: true, minimum: 1 },
         maxResults: { type: 'integer', nullable: true, minimum: 1 },
+      },
+    },
+    tls: {
+      type: 'object',
+      nullable: true,
+      additionalProperties: false,
+      required: ['cert', 'key'],
+      properties: { cert: { type: 'string' }, key: { type: 'string' } },
+    },
+    trustProxy: {
+      type: ['boolean', 'integer', 'string'],
+      nullable: true,
+    } as unknown as JSONSchemaType<GatewayFileSettings>['properties']['trustProxy'],
+    auth: {
+      type: 'object',
+      nullable: true,
+      additionalProperties: false,
+      properties: {
+        // Revocation must reach every process within 5 seconds.
+        tokenCacheSeconds: { type: 'number', nullable: true, minimum: 0, maximum: 5 },
       },
     },
   },
@@ -118,5 +147,10 @@ export async function loadGatewaySettings(
     tenantsDir: resolve(base, s.tenants ?? 'config'),
     connectorsDir: resolve(base, s.connectors ?? 'connectors'),
     scim: { defaultCount: s.scim?.defaultCount ?? 100, maxResults: s.scim?.maxResults ?? 1000 },
+    ...(s.tls
+      ? { tls: { certFile: resolve(base, s.tls.cert), keyFile: resolve(base, s.tls.key) } }
+      : {}),
+    trustProxy: s.trustProxy ?? false,
+    tokenCacheMs: (s.auth?.tokenCacheSeconds ?? 2) * 1000,
   }
 }

@@ -13,7 +13,10 @@ export function formatProblem(p: ConfigProblem): string {
   return `${p.file}:${p.line}: ${p.message}`
 }
 
-export type YamlResult<T> = { ok: true; value: T } | { ok: false; problems: ConfigProblem[] }
+/** A valid file's value, and where its keys stand, for checks made after the schema. */
+export type YamlResult<T> =
+  | { ok: true; value: T; lineOf: (keys: readonly string[]) => number }
+  | { ok: false; problems: ConfigProblem[] }
 
 /** Where an ajv error points, as YAML keys: `/connections/torii/baseUrl` → ['connections', …]. */
 function pathOf(error: ErrorObject): string[] {
@@ -80,18 +83,18 @@ export function parseYaml<T>(
     }
   }
   const value: unknown = doc.toJS()
-  if (validate(value)) return { ok: true, value }
-  const problems = (validate.errors ?? []).map((error) => {
-    const keys = pathOf(error)
-    // Point at the deepest node that exists: the offending key, or its parent.
-    let line = 1
+  // The line of the deepest node on `keys` that exists: the key itself, or its parent.
+  const lineOf = (keys: readonly string[]): number => {
     for (let n = keys.length; n >= 0; n--) {
       const node: unknown = doc.getIn(keys.slice(0, n), true)
-      if (isNode(node) && node.range) {
-        line = lineAt(node.range[0])
-        break
-      }
+      if (isNode(node) && node.range) return lineAt(node.range[0])
     }
+    return 1
+  }
+  if (validate(value)) return { ok: true, value, lineOf }
+  const problems = (validate.errors ?? []).map((error) => {
+    const keys = pathOf(error)
+    let line = lineOf(keys)
     if (error.keyword === 'additionalProperties') {
       const parent: unknown = doc.getIn(keys.slice(0, -1), true)
       const pair = isMapWithItems(parent)?.find((p) => String(nodeValue(p.key)) === keys.at(-1))

@@ -1,4 +1,4 @@
-import type { TenantConfig } from '../config/tenant-config.ts'
+import type { ConnectionConfig, TenantConfig } from '../config/tenant-config.ts'
 import type { DialectSetting } from '../scim/dialects.ts'
 import type { ResourceService } from '../scim/types.ts'
 
@@ -9,6 +9,7 @@ export interface ResolvedConnection {
   /** `tenant/connection`: the key every stored row of this connection carries. */
   key: string
   dialect: DialectSetting
+  config: ConnectionConfig
   service: ResourceService
 }
 
@@ -24,18 +25,19 @@ export function connectionKey(tenant: string, connection: string): string {
 /** Builds every tenant's connections once; lookups are then a map read. */
 export function createConnectionResolver(
   tenants: ReadonlyMap<string, TenantConfig>,
-  createService: (tenant: TenantConfig, name: string, key: string) => ResourceService,
+  createService: (connection: ConnectionConfig, key: string) => ResourceService,
 ): ConnectionResolver {
   const resolved = new Map<string, ResolvedConnection>()
   for (const tenant of tenants.values()) {
-    for (const name of Object.keys(tenant.connections)) {
+    for (const [name, config] of Object.entries(tenant.connections)) {
       const key = connectionKey(tenant.tenant, name)
       resolved.set(key, {
         tenant: tenant.tenant,
         name,
         key,
-        dialect: tenant.dialect ?? 'auto',
-        service: createService(tenant, name, key),
+        dialect: tenant.dialect,
+        config,
+        service: createService(config, key),
       })
     }
   }

@@ -25,7 +25,12 @@ export interface StartedGateway {
   close(): Promise<void>
 }
 
+/** The admin API credential every test gateway uses. */
+export const ADMIN_TOKEN = 'test-admin-credential'
+
 export interface StartGatewayOptions {
+  /** What `${env:…}` references in tenant files resolve against. */
+  env?: Record<string, string>
   /** Tenant files by tenant id (YAML text). Defaults to `demo` and `acme`, each with a directory. */
   tenants?: Record<string, string>
   gatewayYaml?: string
@@ -63,8 +68,13 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<S
     }
   }
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
-  const gateway = await createGateway({ settings, log })
-  const server = await listen(gateway.app, 0, '127.0.0.1')
+  const gateway = await createGateway({
+    settings,
+    log,
+    adminToken: ADMIN_TOKEN,
+    env: options.env ?? {},
+  })
+  const server = await listen(gateway.app, settings)
   const { port } = server.address() as AddressInfo
   const origin = `http://127.0.0.1:${port}`
   return {
