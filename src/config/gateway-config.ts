@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path'
-import { Ajv, type JSONSchemaType } from 'ajv'
+import { Ajv, type SchemaObject } from 'ajv'
 import type { DatabaseOptions } from '../store/database.ts'
 import { GatewayError } from './gateway-error.ts'
 import { formatProblem, readYamlFile } from './yaml-file.ts'
@@ -34,7 +34,8 @@ export interface GatewaySettings {
   tokenCacheMs: number
 }
 
-const schema: JSONSchemaType<GatewayFileSettings> = {
+// A plain schema object: ajv's typed schemas cannot express `trustProxy`'s union.
+const schema: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -76,10 +77,7 @@ const schema: JSONSchemaType<GatewayFileSettings> = {
       required: ['cert', 'key'],
       properties: { cert: { type: 'string' }, key: { type: 'string' } },
     },
-    trustProxy: {
-      type: ['boolean', 'integer', 'string'],
-      nullable: true,
-    } as unknown as JSONSchemaType<GatewayFileSettings>['properties']['trustProxy'],
+    trustProxy: { type: ['boolean', 'integer', 'string'] },
     auth: {
       type: 'object',
       nullable: true,
@@ -92,7 +90,7 @@ const schema: JSONSchemaType<GatewayFileSettings> = {
   },
 }
 
-const validate = new Ajv({ allErrors: true }).compile(schema)
+const validate = new Ajv({ allErrors: true }).compile<GatewayFileSettings>(schema)
 
 function toBytes(limit: string): number {
   const match = /^([0-9]+)(b|kb|mb)$/.exec(limit)

@@ -11,6 +11,7 @@ import {
   type DeletePolicy,
   type JwtAlgorithm,
   type JwtFile,
+  type TenantFile,
 } from './tenant-schema.ts'
 import { readYamlFile, type ConfigProblem } from './yaml-file.ts'
 
@@ -61,7 +62,7 @@ export type TenantsResult =
   | { ok: true; tenants: ReadonlyMap<string, TenantConfig> }
   | { ok: false; problems: ConfigProblem[] }
 
-const validate = new Ajv({ allErrors: true }).compile(tenantSchema)
+const validate = new Ajv({ allErrors: true }).compile<TenantFile>(tenantSchema)
 
 type Report = (keys: readonly string[], message: string) => void
 

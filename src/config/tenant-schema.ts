@@ -1,4 +1,4 @@
-import type { JSONSchemaType } from 'ajv'
+import type { JSONSchemaType, SchemaObject } from 'ajv'
 import type { DialectSetting } from '../scim/dialects.ts'
 
 /** Tenant and connection names: safe in URLs and file names, no traversal, no odd characters. */
@@ -80,19 +80,19 @@ const connectionSchema: JSONSchemaType<ConnectionFile> = {
   },
 }
 
-const jwtSchema: JSONSchemaType<JwtFile> = {
+// Plain schema objects: ajv's typed schemas cannot express `audience`'s union.
+const jwtSchema: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   required: ['issuer', 'audience'],
   properties: {
     issuer: { type: 'string', minLength: 1 },
     audience: {
-      type: ['string', 'array'],
       anyOf: [
         { type: 'string', minLength: 1 },
         { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
       ],
-    } as unknown as JSONSchemaType<JwtFile>['properties']['audience'],
+    },
     jwksUri: { type: 'string', nullable: true, pattern: '^https?://[^\\s]+$' },
     jwks: {
       type: 'object',
@@ -119,7 +119,7 @@ const jwtSchema: JSONSchemaType<JwtFile> = {
   },
 }
 
-export const tenantSchema: JSONSchemaType<TenantFile> = {
+export const tenantSchema: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   required: ['tenant', 'connections'],
@@ -127,7 +127,7 @@ export const tenantSchema: JSONSchemaType<TenantFile> = {
     tenant: { type: 'string', pattern: NAME_PATTERN },
     displayName: { type: 'string', nullable: true, maxLength: 200 },
     dialect: { type: 'string', nullable: true, enum: ['auto', 'entra', 'okta', 'generic'] },
-    jwt: { ...jwtSchema, nullable: true },
+    jwt: jwtSchema,
     connections: {
       type: 'object',
       minProperties: 1,

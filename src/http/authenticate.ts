@@ -59,10 +59,7 @@ export function authenticateScim(options: AuthenticateOptions): RequestHandler {
         }
         res.locals.scope = scope
         res.locals.connection = connection
-        res.locals.dialect = detectDialect(
-          req.get('user-agent'),
-          req.query as Record<string, unknown>,
-        )
+        res.locals.dialect = detectDialect(req.get('user-agent'), req.query)
         next()
       })
       .catch(next)

@@ -5,7 +5,6 @@ import {
   importSPKI,
   jwtVerify,
   type JWTVerifyGetKey,
-  type JSONWebKeySet,
   type KeyObject,
 } from 'jose'
 import type { JwtConfig, TenantConfig } from '../config/tenant-config.ts'
@@ -45,7 +44,7 @@ function keyResolver(
 ): JWTVerifyGetKey | (() => Promise<KeyObject>) {
   const source = config.keySource
   if (source.kind === 'jwksUri') return jwks(source.url, config.jwksCooldownSeconds)
-  if (source.kind === 'jwks') return createLocalJWKSet(source.jwks as unknown as JSONWebKeySet)
+  if (source.kind === 'jwks') return createLocalJWKSet(source.jwks)
   let key: Promise<KeyObject> | undefined
   const alg = config.algorithms[0] ?? 'RS256'
   return () => (key ??= importSPKI(source.pem, alg, { extractable: false }) as Promise<KeyObject>)
