@@ -46,7 +46,10 @@ export async function createConfigManager<T>(options: ConfigManagerOptions<T>) {
     built: options.build(first.tenants),
   }
   let lastReload: ReloadOutcome | null = null
-  let running: Promise<ReloadOutcome> | undefined
+  // Reloads run one after another, each reading the files when it starts, so the last one to
+  // finish saw the newest files: two overlapping loads could otherwise finish out of order and
+  // leave an older generation in force.
+  let queue: Promise<unknown> = Promise.resolve()
   let watcher: FSWatcher | undefined
   let timer: NodeJS.Timeout | undefined
 
@@ -80,15 +83,11 @@ export async function createConfigManager<T>(options: ConfigManagerOptions<T>) {
     current: () => current,
     lastReload: () => lastReload,
 
-    /** Reloads now; concurrent calls share one reload and then run once more. */
-    async reload(reason: string): Promise<ReloadOutcome> {
-      if (running) await running.catch(() => undefined)
-      running = reloadNow(reason)
-      try {
-        return await running
-      } finally {
-        running = undefined
-      }
+    /** Reloads after any reload under way: concurrent calls never overlap. */
+    reload(reason: string): Promise<ReloadOutcome> {
+      const next = queue.then(() => reloadNow(reason))
+      queue = next.catch(() => undefined)
+      return next
     },
 
     /** Reloads on any change in the tenants folder (debounced: editors write in bursts). */

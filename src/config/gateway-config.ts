@@ -37,6 +37,8 @@ export interface GatewaySettings {
 // A plain schema object: ajv's typed schemas cannot express `trustProxy`'s union.
 const schema: SchemaObject = {
   type: 'object',
+  // An empty file (or one of comments only) means every default.
+  nullable: true,
   additionalProperties: false,
   properties: {
     listen: {
@@ -90,7 +92,9 @@ const schema: SchemaObject = {
   },
 }
 
-const validate = new Ajv({ allErrors: true }).compile<GatewayFileSettings>(schema)
+const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile<GatewayFileSettings>(
+  schema,
+)
 
 function toBytes(limit: string): number {
   const match = /^([0-9]+)(b|kb|mb)$/.exec(limit)
@@ -116,14 +120,22 @@ export async function loadGatewaySettings(
   }
   const s = result.value ?? {}
   const base = dirname(path)
-  const dataDir = resolve(env.GATEWAY_DATA_DIR ?? resolve(base, 'data'))
-  const port = env.PORT !== undefined ? Number(env.PORT) : (s.listen?.port ?? 8080)
+  // A variable set to the empty string (`PORT=` in an env file) counts as unset.
+  const fromEnv = (value: string | undefined) => (value === '' ? undefined : value)
+  const dataDir = resolve(fromEnv(env.GATEWAY_DATA_DIR) ?? resolve(base, 'data'))
+  const portText = fromEnv(env.PORT)
+  // Digits only: Number() would take ' 80', '1e3' and '0x50'.
+  const port =
+    portText === undefined
+      ? (s.listen?.port ?? 8080)
+      : /^[0-9]{1,5}$/.test(portText)
+        ? Number(portText)
+        : NaN
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new GatewayError('ERR_CONFIG_INVALID', `PORT must be a port number, not ${env.PORT}`)
   }
-  const url = env.DATABASE_URL ?? s.database?.url
-  const usePg =
-    s.database?.client === 'pg' || (env.DATABASE_URL !== undefined && env.DATABASE_URL !== '')
+  const url = fromEnv(env.DATABASE_URL) ?? s.database?.url
+  const usePg = s.database?.client === 'pg' || fromEnv(env.DATABASE_URL) !== undefined
   if (usePg && !url) {
     throw new GatewayError(
       'ERR_CONFIG_INVALID',

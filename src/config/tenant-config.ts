@@ -6,6 +6,7 @@ import { isSecretReference, resolveSecret } from './secret-refs.ts'
 import { Secret } from './secret.ts'
 import {
   JWT_ALGORITHMS,
+  NAME_PATTERN,
   tenantSchema,
   type ConnectionFile,
   type DeletePolicy,
@@ -66,6 +67,85 @@ const validate = new Ajv({ allErrors: true }).compile<TenantFile>(tenantSchema)
 
 type Report = (keys: readonly string[], message: string) => void
 
+const NAME = new RegExp(NAME_PATTERN)
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+// The checks below take what the file holds, typed or not: they also run on a file the
+// schema refused, so that every problem in a file is reported at once. What the schema
+// already reports (a value of the wrong type or shape) they skip.
+
+function checkTenantName(tenant: unknown, expected: string, report: Report): void {
+  if (typeof tenant === 'string' && NAME.test(tenant) && tenant !== expected)
+    report(['tenant'], `tenant: ${tenant} must match the file name (${expected})`)
+}
+
+function checkConnector(
+  name: string,
+  connector: unknown,
+  options: LoadTenantsOptions,
+  report: Report,
+): void {
+  if (typeof connector !== 'string' || !NAME.test(connector)) return
+  if (!options.connectors.includes(connector)) {
+    report(
+      ['connections', name, 'connector'],
+      `connections.${name}.connector: unknown connector ${connector} (known: ${options.connectors.join(', ')})`,
+    )
+  }
+}
+
+function resolveSecrets(
+  name: string,
+  references: unknown,
+  options: LoadTenantsOptions,
+  baseDir: string,
+  report: Report,
+): Record<string, Secret> {
+  const secrets: Record<string, Secret> = {}
+  if (!isRecord(references)) return secrets
+  for (const [key, reference] of Object.entries(references)) {
+    if (typeof reference !== 'string') continue
+    const result = resolveSecret(reference, options.env, baseDir)
+    if (result.ok) secrets[key] = new Secret(result.value)
+    else
+      report(
+        ['connections', name, 'secrets', key],
+        `connections.${name}.secrets.${key} ${result.message}`,
+      )
+  }
+  return secrets
+}
+
+function checkKeySources(jwt: Record<string, unknown>, report: Report): boolean {
+  const sources = ['jwksUri', 'jwks', 'publicKeyPem'].filter((k) => jwt[k] !== undefined)
+  if (sources.length === 1) return true
+  report(['jwt'], 'jwt needs exactly one key source: jwksUri, jwks or publicKeyPem')
+  return false
+}
+
+/** What can still be checked in a file the schema refused. */
+function checkRefusedFile(
+  raw: unknown,
+  expected: string,
+  options: LoadTenantsOptions,
+  baseDir: string,
+  report: Report,
+): void {
+  if (!isRecord(raw)) return
+  checkTenantName(raw.tenant, expected, report)
+  if (isRecord(raw.connections)) {
+    for (const [name, spec] of Object.entries(raw.connections)) {
+      if (!isRecord(spec)) continue
+      checkConnector(name, spec.connector, options, report)
+      resolveSecrets(name, spec.secrets, options, baseDir, report)
+    }
+  }
+  if (isRecord(raw.jwt)) checkKeySources(raw.jwt, report)
+}
+
 function resolveConnection(
   name: string,
   file: ConnectionFile,
@@ -73,19 +153,8 @@ function resolveConnection(
   baseDir: string,
   report: Report,
 ): ConnectionConfig {
-  const at = ['connections', name]
-  if (!options.connectors.includes(file.connector)) {
-    report(
-      [...at, 'connector'],
-      `connections.${name}.connector: unknown connector ${file.connector} (known: ${options.connectors.join(', ')})`,
-    )
-  }
-  const secrets: Record<string, Secret> = {}
-  for (const [key, reference] of Object.entries(file.secrets ?? {})) {
-    const result = resolveSecret(reference, options.env, baseDir)
-    if (result.ok) secrets[key] = new Secret(result.value)
-    else report([...at, 'secrets', key], `connections.${name}.secrets.${key} ${result.message}`)
-  }
+  checkConnector(name, file.connector, options, report)
+  const secrets = resolveSecrets(name, file.secrets, options, baseDir, report)
   return Object.freeze({
     connector: file.connector,
     ...(file.baseUrl ? { baseUrl: file.baseUrl.replace(/\/+$/, '') } : {}),
@@ -109,11 +178,7 @@ function resolveJwt(
   baseDir: string,
   report: Report,
 ): JwtConfig | undefined {
-  const sources = [jwt.jwksUri, jwt.jwks, jwt.publicKeyPem].filter((s) => s !== undefined)
-  if (sources.length !== 1) {
-    report(['jwt'], 'jwt needs exactly one key source: jwksUri, jwks or publicKeyPem')
-    return undefined
-  }
+  if (!checkKeySources({ ...jwt }, report)) return undefined
   let keySource: JwtKeySource
   if (jwt.jwksUri) keySource = { kind: 'jwksUri', url: jwt.jwksUri }
   else if (jwt.jwks) keySource = { kind: 'jwks', jwks: jwt.jwks }
@@ -147,6 +212,47 @@ function resolveJwt(
   }
 }
 
+async function loadTenantFile(
+  file: string,
+  name: string,
+  options: LoadTenantsOptions,
+  fileOf: ReadonlyMap<string, string>,
+  problems: ConfigProblem[],
+): Promise<TenantConfig | undefined> {
+  const expected = basename(name).replace(/\.ya?ml$/, '')
+  const baseDir = dirname(file)
+  const result = await readYamlFile(file, validate)
+  if (!result.ok) {
+    problems.push(...result.problems)
+    const parsed = result.parsed
+    if (parsed) {
+      const report: Report = (keys, message) =>
+        problems.push({ file, line: parsed.lineOf(keys), message })
+      checkRefusedFile(parsed.value, expected, options, baseDir, report)
+    }
+    return undefined
+  }
+  const raw = result.value
+  const report: Report = (keys, message) =>
+    problems.push({ file, line: result.lineOf(keys), message })
+  checkTenantName(raw.tenant, expected, report)
+  const earlier = fileOf.get(raw.tenant)
+  if (earlier) report(['tenant'], `tenant ${raw.tenant} is already defined in ${earlier}`)
+  const connections: Record<string, ConnectionConfig> = {}
+  for (const [connection, spec] of Object.entries(raw.connections)) {
+    connections[connection] = resolveConnection(connection, spec, options, baseDir, report)
+  }
+  const jwt = raw.jwt ? resolveJwt(raw.jwt, options.env, baseDir, report) : undefined
+  return Object.freeze({
+    tenant: raw.tenant,
+    displayName: raw.displayName ?? raw.tenant,
+    dialect: raw.dialect ?? 'auto',
+    ...(jwt ? { jwt } : {}),
+    connections: Object.freeze(connections),
+    file,
+  })
+}
+
 /** Loads every `*.yaml` in the tenants folder; all problems are reported together. */
 export async function loadTenants(
   dir: string,
@@ -172,39 +278,13 @@ export async function loadTenants(
   const fileOf = new Map<string, string>()
   for (const name of names) {
     const file = join(dir, name)
-    const result = await readYamlFile(file, validate)
-    if (!result.ok) {
-      problems.push(...result.problems)
-      continue
-    }
-    const raw = result.value
-    const before = problems.length
-    const report: Report = (keys, message) =>
-      problems.push({ file, line: result.lineOf(keys), message })
-    const expected = basename(name).replace(/\.ya?ml$/, '')
-    if (raw.tenant !== expected)
-      report(['tenant'], `tenant: ${raw.tenant} must match the file name (${expected})`)
-    const earlier = fileOf.get(raw.tenant)
-    if (earlier) report(['tenant'], `tenant ${raw.tenant} is already defined in ${earlier}`)
-    const baseDir = dirname(file)
-    const connections: Record<string, ConnectionConfig> = {}
-    for (const [connection, spec] of Object.entries(raw.connections)) {
-      connections[connection] = resolveConnection(connection, spec, options, baseDir, report)
-    }
-    const jwt = raw.jwt ? resolveJwt(raw.jwt, options.env, baseDir, report) : undefined
-    if (problems.length > before) continue
-    fileOf.set(raw.tenant, file)
-    tenants.set(
-      raw.tenant,
-      Object.freeze({
-        tenant: raw.tenant,
-        displayName: raw.displayName ?? raw.tenant,
-        dialect: raw.dialect ?? 'auto',
-        ...(jwt ? { jwt } : {}),
-        connections: Object.freeze(connections),
-        file,
-      }),
-    )
+    const found: ConfigProblem[] = []
+    const tenant = await loadTenantFile(file, name, options, fileOf, found)
+    // One file's problems in the order they stand in the file.
+    problems.push(...found.sort((a, b) => a.line - b.line))
+    if (!tenant || found.length > 0) continue
+    fileOf.set(tenant.tenant, file)
+    tenants.set(tenant.tenant, tenant)
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, tenants }
 }

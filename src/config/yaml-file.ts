@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { ErrorObject, ValidateFunction } from 'ajv'
-import { LineCounter, parseDocument, isNode } from 'yaml'
+import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from 'yaml'
 
 /** One problem in a configuration file, reported as `file:line: message`. */
 export interface ConfigProblem {
@@ -16,7 +16,12 @@ export function formatProblem(p: ConfigProblem): string {
 /** A valid file's value, and where its keys stand, for checks made after the schema. */
 export type YamlResult<T> =
   | { ok: true; value: T; lineOf: (keys: readonly string[]) => number }
-  | { ok: false; problems: ConfigProblem[] }
+  | {
+      ok: false
+      problems: ConfigProblem[]
+      /** Present when the YAML parsed and only the schema refused it: what could be read. */
+      parsed?: { value: unknown; lineOf: (keys: readonly string[]) => number }
+    }
 
 /** Where an ajv error points, as YAML keys: `/connections/torii/baseUrl` → ['connections', …]. */
 function pathOf(error: ErrorObject): string[] {
@@ -27,11 +32,17 @@ function pathOf(error: ErrorObject): string[] {
   if (error.keyword === 'additionalProperties') {
     keys.push(String((error.params as { additionalProperty: string }).additionalProperty))
   }
+  // A `propertyNames` failure is about a key: point at that key, not at its parent.
+  if (error.propertyName !== undefined) keys.push(error.propertyName)
   return keys
 }
 
 function describe(error: ErrorObject): string {
   const at = pathOf(error).join('.') || '(top level)'
+  if (error.propertyName !== undefined) {
+    const parent = pathOf(error).slice(0, -1).join('.') || '(top level)'
+    return `${parent}: the name ${error.propertyName} ${error.message ?? 'is invalid'}`
+  }
   switch (error.keyword) {
     case 'additionalProperties':
       return `unknown field ${at}`
@@ -73,48 +84,44 @@ export function parseYaml<T>(
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const lineAt = (offset: number) => lineCounter.linePos(offset).line
   if (doc.errors.length > 0) {
+    // An error at the end of the file (an unclosed bracket) points at the last written line.
+    const end = text.trimEnd().length
     return {
       ok: false,
       problems: doc.errors.map((e) => ({
         file,
-        line: lineAt(e.pos[0]),
+        line: lineAt(Math.min(e.pos[0], end)),
         message: e.message.split('\n')[0] ?? 'invalid YAML',
       })),
     }
   }
   const value: unknown = doc.toJS()
-  // The line of the deepest node on `keys` that exists: the key itself, or its parent.
-  const lineOf = (keys: readonly string[]): number => {
-    for (let n = keys.length; n >= 0; n--) {
-      const node: unknown = doc.getIn(keys.slice(0, n), true)
-      if (isNode(node) && node.range) return lineAt(node.range[0])
+  const keyLine = (parent: unknown, key: string): number | undefined => {
+    let node: unknown
+    if (isMap(parent)) {
+      node = parent.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === key)?.key
+    } else if (isSeq(parent) && /^[0-9]+$/.test(key)) {
+      node = parent.items[Number(key)]
     }
-    return 1
+    return isNode(node) && node.range ? lineAt(node.range[0]) : undefined
+  }
+  // The line of the deepest key on `keys` that exists: the key itself, or its parent's key
+  // (a map value starts on the line after its key, which is not where the reader looks).
+  const lineOf = (keys: readonly string[]): number => {
+    for (let n = keys.length; n > 0; n--) {
+      const line = keyLine(doc.getIn(keys.slice(0, n - 1), true), keys[n - 1] ?? '')
+      if (line !== undefined) return line
+    }
+    const root = doc.contents
+    return root?.range ? lineAt(root.range[0]) : 1
   }
   if (validate(value)) return { ok: true, value, lineOf }
-  const problems = (validate.errors ?? []).map((error) => {
-    const keys = pathOf(error)
-    let line = lineOf(keys)
-    if (error.keyword === 'additionalProperties') {
-      const parent: unknown = doc.getIn(keys.slice(0, -1), true)
-      const pair = isMapWithItems(parent)?.find((p) => String(nodeValue(p.key)) === keys.at(-1))
-      if (pair && isNode(pair.key) && pair.key.range) line = lineAt(pair.key.range[0])
-    }
-    return { file, line, message: describe(error) }
-  })
-  return { ok: false, problems }
-}
-
-interface PairLike {
-  key: unknown
-}
-
-function isMapWithItems(node: unknown): PairLike[] | undefined {
-  if (typeof node !== 'object' || node === null || !('items' in node)) return undefined
-  const items = node.items
-  return Array.isArray(items) ? (items as PairLike[]) : undefined
-}
-
-function nodeValue(node: unknown): unknown {
-  return isNode(node) && 'value' in node ? (node as { value: unknown }).value : node
+  // ajv reports a bad property name twice: as the name's own failure and as `propertyNames`.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames')
+  const problems = errors.map((error) => ({
+    file,
+    line: lineOf(pathOf(error)),
+    message: describe(error),
+  }))
+  return { ok: false, problems, parsed: { value, lineOf } }
 }

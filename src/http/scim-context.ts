@@ -10,7 +10,7 @@ const ENDPOINTS: Record<ResourceType, string> = { User: 'Users', Group: 'Groups'
 /** Records the SCIM root of this request, before sub-routers change `req.baseUrl`. */
 export function scimBase(): RequestHandler {
   return (req, res, next) => {
-    res.locals.scimBaseUrl = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}`
+    res.locals.scimBaseUrl = `${req.protocol}://${req.host ?? 'localhost'}${req.baseUrl}`
     next()
   }
 }

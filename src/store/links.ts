@@ -191,12 +191,21 @@ export function createLinkStore(db: Knex) {
       return { ...link, ...keys, scim, version, updatedAt: now }
     },
 
-    /** Bumps the version (a group's members changed) so ETags move. */
-    async touch(link: Link, now: string, trx: Knex | Knex.Transaction = db): Promise<Link> {
-      await scoped(trx, link.connectionKey, link.resourceType)
-        .andWhere({ id: link.id })
-        .update({ version: trx.raw('version + 1'), updated_at: now })
-      return { ...link, version: link.version + 1, updatedAt: now }
+    /**
+     * Bumps the version (a group's members changed) so ETags move, under the same optimistic
+     * check as `updateView`: undefined when someone else wrote first, so an If-Match holds.
+     */
+    async touch(
+      link: Link,
+      now: string,
+      trx: Knex | Knex.Transaction = db,
+    ): Promise<Link | undefined> {
+      const version = link.version + 1
+      const changed = await scoped(trx, link.connectionKey, link.resourceType)
+        .andWhere({ id: link.id, version: link.version })
+        .update({ version, updated_at: now })
+      if (changed === 0) return undefined
+      return { ...link, version, updatedAt: now }
     },
 
     async remove(

@@ -21,6 +21,11 @@ export interface StartedGateway {
   /** `http://127.0.0.1:<port>/scim/v2` */
   scimUrl: string
   dir: string
+  /**
+   * Environment for a second gateway process on the same database: the same gateway.yaml
+   * and SQLite file, or the same PostgreSQL schema.
+   */
+  childEnv: Record<string, string>
   token(tenant: string, connection: string): Promise<string>
   close(): Promise<void>
 }
@@ -54,6 +59,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<S
     options.gatewayYaml ?? 'listen: { host: 127.0.0.1, port: 0 }\n',
   )
   const settings = await loadGatewaySettings(join(dir, 'gateway.yaml'), { GATEWAY_DATA_DIR: dir })
+  let databaseUrl: string | undefined
   let dropSchema = async () => {}
   if (usePostgres) {
     const schema = `t_${Math.random().toString(36).slice(2, 12)}`
@@ -61,6 +67,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<S
     await admin.raw(`CREATE SCHEMA ${schema}`)
     await admin.destroy()
     settings.database = { client: 'pg', connectionString: PG_URL, schema }
+    databaseUrl = `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
     dropSchema = async () => {
       const cleanup = knexFactory({ client: 'pg', connection: PG_URL })
       await cleanup.raw(`DROP SCHEMA ${schema} CASCADE`)
@@ -83,6 +90,13 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<S
     origin,
     scimUrl: `${origin}/scim/v2`,
     dir,
+    childEnv: {
+      GATEWAY_CONFIG: join(dir, 'gateway.yaml'),
+      GATEWAY_DATA_DIR: dir,
+      GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      ...options.env,
+    },
     async token(tenant, connection) {
       return (await issueToken(gateway.tokens, { tenant, connection, now: new Date() })).token
     },
