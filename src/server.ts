@@ -7,6 +7,7 @@ import { discoveryRoutes } from './http/discovery-routes.ts'
 import { errorHandler, notFoundHandler } from './http/error-handler.ts'
 import { connectionRateLimit } from './http/rate-limit.ts'
 import { requestId } from './http/request-id.ts'
+import { requestLog } from './http/request-log.ts'
 import { rootSearchRoute } from './http/root-search.ts'
 import { scimBase } from './http/scim-context.ts'
 import { bodyErrors, scimJsonBody } from './http/scim-json.ts'
@@ -29,6 +30,7 @@ export function createApp(deps: AppDependencies): Express {
   app.set('etag', false)
   app.set('trust proxy', deps.trustProxy)
   app.use(requestId())
+  app.use(requestLog(deps.log))
 
   // One SCIM router, mounted at the one URL and at the explicit per-tenant form.
   const scim = express.Router({ mergeParams: true })

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import knexFactory from 'knex'
+import type { Logger } from 'pino'
 import { loadGatewaySettings } from '../../src/config/gateway-config.ts'
 import { createGateway, listen, type Gateway } from '../../src/gateway.ts'
 import { createLogger } from '../../src/log.ts'
@@ -39,6 +40,7 @@ export interface StartGatewayOptions {
   /** Tenant files by tenant id (YAML text). Defaults to `demo` and `acme`, each with a directory. */
   tenants?: Record<string, string>
   gatewayYaml?: string
+  log?: Logger
 }
 
 const directoryTenant = (tenant: string, dialect = 'auto') =>
@@ -74,7 +76,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<S
       await cleanup.destroy()
     }
   }
-  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+  const log = options.log ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
   const gateway = await createGateway({
     settings,
     log,
