@@ -4,8 +4,8 @@ import {
   createRemoteJWKSet,
   importSPKI,
   jwtVerify,
+  type CryptoKey,
   type JWTVerifyGetKey,
-  type KeyObject,
 } from 'jose'
 import type { JwtConfig, TenantConfig } from '../config/tenant-config.ts'
 
@@ -38,16 +38,21 @@ export type JwksCache = ReturnType<typeof createJwksCache>
 
 const MAX_CACHED = 10_000
 
-function keyResolver(
-  config: JwtConfig,
-  jwks: JwksCache,
-): JWTVerifyGetKey | (() => Promise<KeyObject>) {
+function keyResolver(config: JwtConfig, jwks: JwksCache): JWTVerifyGetKey {
   const source = config.keySource
   if (source.kind === 'jwksUri') return jwks(source.url, config.jwksCooldownSeconds)
   if (source.kind === 'jwks') return createLocalJWKSet(source.jwks)
-  let key: Promise<KeyObject> | undefined
-  const alg = config.algorithms[0] ?? 'RS256'
-  return () => (key ??= importSPKI(source.pem, alg, { extractable: false }) as Promise<KeyObject>)
+  // A Web Crypto key is bound to one algorithm: import the PEM once per algorithm the token
+  // names. jose checks the header's `alg` against `algorithms` before asking for the key.
+  const keys = new Map<string, Promise<CryptoKey>>()
+  return ({ alg }) => {
+    let key = keys.get(alg)
+    if (!key) {
+      key = importSPKI(source.pem, alg, { extractable: false })
+      keys.set(alg, key)
+    }
+    return key
+  }
 }
 
 /**
