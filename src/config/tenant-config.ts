@@ -126,6 +126,15 @@ function checkKeySources(jwt: Record<string, unknown>, report: Report): boolean 
   return false
 }
 
+/** A generation is never changed in place: plain objects and arrays are frozen all the way down. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !(value instanceof Secret)) {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
+
 /** What can still be checked in a file the schema refused. */
 function checkRefusedFile(
   raw: unknown,
@@ -243,7 +252,7 @@ async function loadTenantFile(
     connections[connection] = resolveConnection(connection, spec, options, baseDir, report)
   }
   const jwt = raw.jwt ? resolveJwt(raw.jwt, options.env, baseDir, report) : undefined
-  return Object.freeze({
+  return deepFreeze({
     tenant: raw.tenant,
     displayName: raw.displayName ?? raw.tenant,
     dialect: raw.dialect ?? 'auto',

@@ -302,9 +302,12 @@ export function createDirectoryService(options: DirectoryServiceOptions): Resour
       const candidates = await links.list(connectionKey, type, {
         ...(compiled.condition ? { where: compiled.condition } : {}),
       })
+      // Members or groups are rows of their own: load them when the filter or the sort reads them.
+      const related = type === 'Group' ? 'members' : 'groups'
       const needsRelated =
-        query.filter !== undefined &&
-        filterMentions(query.filter, type === 'Group' ? 'members' : 'groups')
+        (query.filter !== undefined && filterMentions(query.filter, related)) ||
+        query.sortBy === related ||
+        query.sortBy?.startsWith(`${related}.`) === true
       let matched = (await representAll(type, candidates, ctx, needsRelated)).filter(
         (r) => query.filter === undefined || matchesFilter(type, query.filter, r),
       )

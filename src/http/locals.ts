@@ -1,6 +1,7 @@
 import type { Scope } from '../tenancy/token-auth.ts'
 import type { ResolvedConnection } from '../tenancy/connections.ts'
 import type { Dialect } from '../scim/dialects.ts'
+import type { RequestTrace } from '../scim/types.ts'
 
 // Typed per-request state, so handlers never read an untyped `res.locals`.
 declare global {
@@ -13,6 +14,10 @@ declare global {
       scope?: Scope
       connection?: ResolvedConnection
       dialect?: Dialect
+      /** What the connection's service did, for the provisioning log. */
+      trace?: RequestTrace
+      /** The error detail sent, for the provisioning log. */
+      errorDetail?: string
     }
   }
 }

@@ -4,6 +4,7 @@ import { toListResponse } from '../scim/discovery.ts'
 import { invalidSyntax, ScimError } from '../scim/errors.ts'
 import { parseFilter, type FilterNode } from '../scim/filter.ts'
 import { readListParams } from '../scim/list-params.ts'
+import { sortResources } from '../scim/sort.ts'
 import type { ResourceType, ScimResource } from '../scim/types.ts'
 import { isJsonObject } from '../scim/types.ts'
 import { sendScim } from './respond.ts'
@@ -65,7 +66,10 @@ export function rootSearchRoute(options: { defaultCount: number; maxResults: num
         ),
       )
     }
-    const page = all.slice(params.startIndex - 1, params.startIndex - 1 + params.count)
+    // RFC 7644 §3.4.3: one ordering across every type; the attribute resolves the same in each.
+    const sorted =
+      params.sortBy === undefined ? all : sortResources(first, all, params.sortBy, params.sortOrder)
+    const page = sorted.slice(params.startIndex - 1, params.startIndex - 1 + params.count)
     sendScim(res, 200, toListResponse(page, { totalResults: total, startIndex: params.startIndex }))
   })
   return router

@@ -46,7 +46,13 @@ export function projectionOf(source: Record<string, unknown>): Projection {
 
 export function contextOf(req: Request, res: Response, projection: Projection): RequestContext {
   const ifMatch = req.get('if-match')
-  return { requestId: res.locals.requestId, projection, ...(ifMatch ? { ifMatch } : {}) }
+  res.locals.trace ??= { upstream: [], ignored: [] }
+  return {
+    requestId: res.locals.requestId,
+    projection,
+    trace: res.locals.trace,
+    ...(ifMatch ? { ifMatch } : {}),
+  }
 }
 
 /** The authenticated connection; the auth middleware guarantees it on SCIM routes. */

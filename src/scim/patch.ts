@@ -72,9 +72,40 @@ export function applyPatch(
       .map((s) => s.id)
       .filter((urn) => urn in d)
   const before = extensionsIn(doc)
-  for (const operation of operations) applyOperation(type, doc, operation)
+  for (const operation of operations) {
+    const primaries = primariesOf(doc)
+    applyOperation(type, doc, operation)
+    demotePrimaries(doc, primaries)
+  }
   syncSchemas(doc, before, extensionsIn(doc))
   return doc
+}
+
+/** The values marked `primary: true` of each multi-valued attribute, as JSON text. */
+function primariesOf(doc: JsonObject): Map<string, Set<string>> {
+  const found = new Map<string, Set<string>>()
+  for (const [key, value] of Object.entries(doc)) {
+    if (!Array.isArray(value)) continue
+    const primaries = value.filter((v) => isJsonObject(v) && v.primary === true)
+    found.set(key, new Set(primaries.map((v) => JSON.stringify(v))))
+  }
+  return found
+}
+
+/**
+ * RFC 7644 §3.5.2: "a PATCH operation that sets a value's "primary" sub-attribute to "true"
+ * SHALL cause the server to automatically set "primary" to "false" for any other values".
+ */
+function demotePrimaries(doc: JsonObject, before: ReadonlyMap<string, Set<string>>): void {
+  for (const [key, value] of Object.entries(doc)) {
+    if (!Array.isArray(value)) continue
+    const primaries = value.filter((v): v is JsonObject => isJsonObject(v) && v.primary === true)
+    if (primaries.length < 2) continue
+    const previous = before.get(key) ?? new Set<string>()
+    const newly = primaries.filter((v) => !previous.has(JSON.stringify(v)))
+    if (newly.length === 0) continue
+    for (const v of primaries) if (!newly.includes(v)) v.primary = false
+  }
 }
 
 function applyOperation(type: ResourceType, doc: JsonObject, operation: PatchOperation): void {

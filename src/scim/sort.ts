@@ -24,7 +24,8 @@ function sortValue(resource: ScimResource, keys: readonly string[]): JsonValue |
 
 /**
  * RFC 7644 §3.4.2.3: sorts by `sortBy`, case-insensitively where the attribute is not
- * caseExact; resources without a value sort last in either order. Stable for equal values.
+ * caseExact; resources without a value "are ordered last if ascending and first if
+ * descending". Stable for equal values.
  */
 export function sortResources(
   type: ResourceType,
@@ -44,8 +45,8 @@ export function sortResources(
   })
   keyed.sort((a, b) => {
     if (a.value === undefined || a.value === null)
-      return b.value === undefined ? a.index - b.index : 1
-    if (b.value === undefined || b.value === null) return -1
+      return b.value === undefined || b.value === null ? a.index - b.index : direction
+    if (b.value === undefined || b.value === null) return -direction
     const order = a.value < b.value ? -1 : a.value > b.value ? 1 : 0
     return order === 0 ? a.index - b.index : order * direction
   })

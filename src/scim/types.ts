@@ -40,10 +40,23 @@ export interface ListResult {
   resources: ScimResource[]
 }
 
+/** What a service did, for the provisioning log: filled by the service, read by the HTTP layer. */
+export interface RequestTrace {
+  upstream: { method: string; path: string; status: number | string; ms: number; attempt: number }[]
+  /** Changes accepted and kept but not sent, with the rule that dropped them. */
+  ignored: { attribute: string; rule: string }[]
+  /** Set when the outcome is not what the status alone says, e.g. `deactivated` for a DELETE. */
+  outcome?: string
+  /** Who the operation was about (userName or displayName), when the service knows it. */
+  subject?: string
+  resourceId?: string
+}
+
 /** Facts about the request a service may need; never holds a credential. */
 export interface RequestContext {
   requestId: string
   projection: Projection
+  trace: RequestTrace
   /** `If-Match` value (RFC 7644 §3.14) to check against `meta.version`, when sent. */
   ifMatch?: string
 }

@@ -23,7 +23,7 @@ export interface Link {
   updatedAt: string
 }
 
-interface LinkRecord {
+export interface LinkRecord {
   seq: number
   connection_key: string
   resource_type: string
@@ -61,9 +61,17 @@ export const sortableColumns: Readonly<Record<string, string>> = {
   'meta.created': 'seq',
 }
 
+/**
+ * Sort columns a row may have no value in. RFC 7644 §3.4.2.3 orders those last if ascending
+ * and first if descending; SQLite would put NULLs first when ascending, so it is spelled out.
+ */
+const NULLABLE_SORT_COLUMNS: ReadonlySet<string> = new Set(['external_id', 'display_name_lower'])
+
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null)
 
-function toRecordKeys(link: Pick<Link, 'userName' | 'externalId' | 'displayName' | 'active'>) {
+export function toRecordKeys(
+  link: Pick<Link, 'userName' | 'externalId' | 'displayName' | 'active'>,
+) {
   return {
     user_name: link.userName,
     user_name_lower: link.userName?.toLowerCase() ?? null,
@@ -86,7 +94,7 @@ export function keysOf(
   }
 }
 
-function fromRecord(record: LinkRecord): Link {
+export function fromRecord(record: LinkRecord): Link {
   return {
     connectionKey: record.connection_key,
     resourceType: record.resource_type as ResourceType,
@@ -117,7 +125,12 @@ export function createLinkStore(db: Knex) {
   function listQuery(connectionKey: string, type: ResourceType, query: LinkQuery) {
     const builder = live(db, connectionKey, type).select('*')
     if (query.where) builder.andWhere(query.where)
-    if (query.orderBy) builder.orderBy(query.orderBy.column, query.orderBy.direction)
+    if (query.orderBy) {
+      const { column, direction } = query.orderBy
+      if (NULLABLE_SORT_COLUMNS.has(column))
+        builder.orderByRaw(`(?? is null) ${direction === 'desc' ? 'desc' : 'asc'}`, [column])
+      builder.orderBy(column, direction)
+    }
     builder.orderBy('seq', 'asc')
     if (query.limit !== undefined) builder.limit(query.limit)
     if (query.offset) builder.offset(query.offset)

@@ -22,9 +22,8 @@ describe('logs', () => {
       env: { DEMO_KEY: secret },
       log: createLogger({ level: 'debug', destination: sink }),
     })
-    let token = ''
+    const token = await started.token('demo', 'directory')
     try {
-      token = await started.token('demo', 'directory')
       const scim = scimClient({ baseUrl: started.scimUrl, token })
       await scim.post('/Users', {
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],

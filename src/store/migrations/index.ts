@@ -1,12 +1,16 @@
 import type { Knex } from 'knex'
 import * as createCoreTables from './0001-create-core-tables.ts'
+import * as createEvents from './0002-create-events.ts'
 
 interface Migration {
   up: (knex: Knex) => Promise<void>
   down: (knex: Knex) => Promise<void>
 }
 
-const migrations: [string, Migration][] = [['0001-create-core-tables', createCoreTables]]
+const migrations: [string, Migration][] = [
+  ['0001-create-core-tables', createCoreTables],
+  ['0002-create-events', createEvents],
+]
 
 /**
  * Migrations are imported modules rather than a scanned folder, so the migrator works the

@@ -1,0 +1,243 @@
+import { readdir } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { Ajv } from 'ajv'
+import { readYamlFile, type ConfigProblem } from '../config/yaml-file.ts'
+import type { ResourceType } from '../scim/types.ts'
+import { attributesOf, parseTemplate, type Template, type ValueMaps } from './mapping.ts'
+import {
+  profileSchema,
+  type ProfileFile,
+  type RequestSpec,
+  type SettingSpec,
+} from './profile-schema.ts'
+import { compileRule, type AttributeRule, type RuleSet } from './rules.ts'
+
+export type DeletePolicy = ProfileFile['deletePolicy']
+
+export interface CompiledRequest {
+  method: RequestSpec['method']
+  path: Template
+  body?: Readonly<Record<string, Template>>
+}
+
+/** A connector profile, validated and compiled once. */
+export interface ConnectorProfile {
+  name: string
+  product: string
+  file: string
+  mode: ProfileFile['mode']
+  resources: readonly ResourceType[]
+  deletePolicy: DeletePolicy
+  deletePolicies: readonly DeletePolicy[]
+  authSecret: string
+  headers: Readonly<Record<string, string>>
+  limits: { requestsPerMinute: number; concurrency: number; timeoutMs: number; maxRetries: number }
+  breaker: { failureThreshold: number; cooldownMs: number }
+  errors: { code?: string[]; message?: string[] }
+  settings: Readonly<Record<string, SettingSpec>>
+  maps: ValueMaps
+  rules: RuleSet
+  user?: {
+    key: string
+    nativeId: string[]
+    create: CompiledRequest
+    lookup: CompiledRequest
+    update: CompiledRequest
+    delete: { remove?: CompiledRequest; hard?: CompiledRequest }
+    reactivate: 'create' | 'update'
+    /** SCIM attributes the product takes after creation (read by the update template). */
+    updatable: ReadonlySet<string>
+  }
+  scim?: {
+    path: string
+    update: 'patch' | 'put'
+    reactivate: 'post' | 'update'
+    createdStatus: readonly number[]
+  }
+}
+
+const validate = new Ajv({ allErrors: true }).compile<ProfileFile>(profileSchema)
+
+type Report = (keys: readonly string[], message: string) => void
+
+function compileRequest(
+  spec: RequestSpec,
+  at: string[],
+  maps: ValueMaps,
+  report: Report,
+): CompiledRequest {
+  const path = parseTemplate(spec.path, 'User', maps)
+  for (const p of path.problems) report([...at, 'path'], `${at.join('.')}.path: ${p}`)
+  const body: Record<string, Template> = {}
+  for (const [field, text] of Object.entries(spec.body ?? {})) {
+    const parsed = parseTemplate(text, 'User', maps)
+    for (const p of parsed.problems)
+      report([...at, 'body', field], `${at.join('.')}.body.${field}: ${p}`)
+    body[field] = parsed.template
+  }
+  return { method: spec.method, path: path.template, ...(spec.body ? { body } : {}) }
+}
+
+function compile(raw: ProfileFile, file: string, report: Report): ConnectorProfile {
+  const maps: ValueMaps = raw.maps ?? {}
+  if (!raw.deletePolicies.includes(raw.deletePolicy)) {
+    report(['deletePolicy'], `deletePolicy ${raw.deletePolicy} is not among deletePolicies`)
+  }
+  const rules: AttributeRule[] = []
+  for (const [path, spec] of Object.entries(raw.rules ?? {})) {
+    const { allowedValues, ...rest } = spec
+    if (
+      typeof allowedValues === 'string' &&
+      !raw.settings?.[allowedValues.slice('settings.'.length)]
+    ) {
+      report(
+        ['rules', path, 'allowedValues'],
+        `rules.${path}.allowedValues names an undeclared setting ${allowedValues}`,
+      )
+    }
+    const compiled = compileRule('User', path, {
+      ...rest,
+      ...(allowedValues === undefined
+        ? {}
+        : {
+            allowedValues:
+              typeof allowedValues === 'string'
+                ? { setting: allowedValues.slice('settings.'.length) }
+                : allowedValues,
+          }),
+    })
+    if (typeof compiled === 'string') report(['rules', path], `rules.${path}: ${compiled}`)
+    else rules.push(compiled)
+  }
+  let user: ConnectorProfile['user']
+  if (raw.mode === 'translate') {
+    if (!raw.user) report(['mode'], 'a translate profile needs a user section')
+    else {
+      const u = raw.user
+      const create = compileRequest(u.create, ['user', 'create'], maps, report)
+      const update = compileRequest(u.update, ['user', 'update'], maps, report)
+      const updatable = new Set(Object.values(update.body ?? {}).flatMap(attributesOf))
+      const mapped = new Set([
+        ...updatable,
+        ...Object.values(create.body ?? {}).flatMap(attributesOf),
+      ])
+      for (const rule of rules) {
+        if (!mapped.has(rule.path))
+          report(
+            ['rules', rule.path],
+            `rules.${rule.path}: the connector does not map ${rule.path}`,
+          )
+      }
+      const remove =
+        u.delete?.remove &&
+        compileRequest(u.delete.remove, ['user', 'delete', 'remove'], maps, report)
+      const hard =
+        u.delete?.hard && compileRequest(u.delete.hard, ['user', 'delete', 'hard'], maps, report)
+      for (const policy of raw.deletePolicies) {
+        if (policy === 'remove' && !remove)
+          report(['deletePolicies'], 'deletePolicy remove needs user.delete.remove')
+        if (policy === 'hard' && !hard)
+          report(['deletePolicies'], 'deletePolicy hard needs user.delete.hard')
+        if (policy === 'deactivate' && !updatable.has('active'))
+          report(['deletePolicies'], 'deletePolicy deactivate needs user.update to send active')
+      }
+      user = {
+        key: u.key,
+        nativeId: u.nativeId.split('.'),
+        create,
+        lookup: compileRequest(u.lookup, ['user', 'lookup'], maps, report),
+        update,
+        delete: { ...(remove ? { remove } : {}), ...(hard ? { hard } : {}) },
+        reactivate: u.reactivate,
+        updatable,
+      }
+    }
+  }
+  if (raw.mode === 'proxy' && !raw.scim) report(['mode'], 'a proxy profile needs a scim section')
+  if (raw.mode === 'proxy' && raw.deletePolicies.includes('remove')) {
+    report(['deletePolicies'], 'a proxy profile supports deactivate and hard deletes only')
+  }
+  return {
+    name: raw.name,
+    product: raw.product,
+    file,
+    mode: raw.mode,
+    resources: raw.resources,
+    deletePolicy: raw.deletePolicy,
+    deletePolicies: raw.deletePolicies,
+    authSecret: raw.auth.secret,
+    headers: raw.headers ?? {},
+    limits: {
+      requestsPerMinute: raw.limits?.requestsPerMinute ?? 600,
+      concurrency: raw.limits?.concurrency ?? 8,
+      timeoutMs: raw.limits?.timeoutMs ?? 10_000,
+      maxRetries: raw.limits?.maxRetries ?? 3,
+    },
+    breaker: {
+      failureThreshold: raw.breaker?.failureThreshold ?? 5,
+      cooldownMs: (raw.breaker?.cooldownSeconds ?? 30) * 1000,
+    },
+    errors: {
+      ...(raw.errors?.code ? { code: raw.errors.code.split('.') } : {}),
+      ...(raw.errors?.message ? { message: raw.errors.message.split('.') } : {}),
+    },
+    settings: raw.settings ?? {},
+    maps,
+    rules: { product: raw.product, resourceType: 'User', rules },
+    ...(user ? { user } : {}),
+    ...(raw.scim
+      ? {
+          scim: {
+            path: raw.scim.path.replace(/\/+$/, ''),
+            update: raw.scim.update ?? 'patch',
+            reactivate: raw.scim.reactivate ?? 'update',
+            createdStatus: raw.scim.createdStatus ?? [201],
+          },
+        }
+      : {}),
+  }
+}
+
+export type ProfilesResult =
+  | { ok: true; profiles: ReadonlyMap<string, ConnectorProfile> }
+  | { ok: false; problems: ConfigProblem[] }
+
+/** Loads and compiles every `connectors/*.yaml`; all problems are reported together. */
+export async function loadProfiles(dir: string): Promise<ProfilesResult> {
+  let names: string[]
+  try {
+    names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, profiles: new Map() }
+    return {
+      ok: false,
+      problems: [
+        {
+          file: dir,
+          line: 1,
+          message: `cannot read the connectors folder: ${(err as Error).message}`,
+        },
+      ],
+    }
+  }
+  const problems: ConfigProblem[] = []
+  const profiles = new Map<string, ConnectorProfile>()
+  for (const name of names) {
+    const file = join(dir, name)
+    const result = await readYamlFile(file, validate)
+    if (!result.ok) {
+      problems.push(...result.problems)
+      continue
+    }
+    const before = problems.length
+    const report: Report = (keys, message) =>
+      problems.push({ file, line: result.lineOf(keys), message })
+    const expected = basename(name).replace(/\.ya?ml$/, '')
+    if (result.value.name !== expected)
+      report(['name'], `name: ${result.value.name} must match the file name (${expected})`)
+    if (result.value.name === 'directory') report(['name'], 'directory is the built-in connector')
+    const profile = compile(result.value, file, report)
+    if (problems.length === before) profiles.set(profile.name, Object.freeze(profile))
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, profiles }
+}

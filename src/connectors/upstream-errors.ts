@@ -1,0 +1,110 @@
+import type { ScimError } from '../scim/errors.ts'
+import {
+  badGateway,
+  forbidden,
+  gatewayTimeout,
+  invalidValue,
+  notFound,
+  serviceUnavailable,
+  tooManyRequests,
+  uniqueness,
+} from '../scim/errors.ts'
+
+/**
+ * An upstream call that did not succeed. `definite` says the product certainly did not act
+ * (it answered with a refusal, or was never reached); otherwise the outcome is unknown and a
+ * create must be reconciled by the product's key before anything is created again.
+ */
+export class UpstreamFailure extends Error {
+  readonly scimError: ScimError
+  readonly definite: boolean
+  /** Set when the product refused our own credential: the connection is misconfigured. */
+  readonly misconfigured: boolean
+
+  constructor(scimError: ScimError, definite: boolean, misconfigured = false) {
+    super(scimError.detail)
+    this.name = 'UpstreamFailure'
+    this.scimError = scimError
+    this.definite = definite
+    this.misconfigured = misconfigured
+  }
+}
+
+/** The product's own words, kept short and printable; never a whole upstream body. */
+export function sanitise(text: string | undefined, max = 200): string | undefined {
+  if (!text) return undefined
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean
+}
+
+export interface UpstreamAnswer {
+  status: number
+  retryAfterSeconds?: number
+  /** The product's error code or message, already sanitised. */
+  message?: string
+}
+
+/**
+ * The one mapping from product answers to SCIM errors (DESIGN.md, "Upstream failures"). The
+ * IdP's own token is fine whenever this runs, so a product refusing our credential is never
+ * a 401 to the IdP.
+ */
+export function mapUpstreamAnswer(
+  product: string,
+  answer: UpstreamAnswer,
+  resource = 'resource',
+): UpstreamFailure {
+  const said = answer.message ? `: ${answer.message}` : ''
+  const { status } = answer
+  if (status === 401 || status === 403) {
+    return new UpstreamFailure(
+      badGateway(
+        `${product} refused the gateway's credential (${status}); the connection is misconfigured${said}`,
+      ),
+      true,
+      true,
+    )
+  }
+  if (status === 402)
+    return new UpstreamFailure(
+      forbidden(`${product} refused for plan or licence reasons${said}`),
+      true,
+    )
+  if (status === 404) return new UpstreamFailure(notFound(resource, `in ${product}${said}`), true)
+  if (status === 409)
+    return new UpstreamFailure(uniqueness(`${product} already has this ${resource}${said}`), true)
+  if (status === 429) {
+    return new UpstreamFailure(
+      tooManyRequests(`${product} is rate limiting the gateway`, answer.retryAfterSeconds ?? 30),
+      true,
+    )
+  }
+  if (status >= 500)
+    return new UpstreamFailure(badGateway(`${product} failed (${status})${said}`), false)
+  return new UpstreamFailure(
+    invalidValue(`${product} refused the request (${status})${said}`),
+    true,
+  )
+}
+
+export const unreachable = (product: string, reachedProduct: boolean) =>
+  new UpstreamFailure(badGateway(`${product} is unreachable`), !reachedProduct)
+
+export const timedOut = (product: string) =>
+  new UpstreamFailure(gatewayTimeout(`${product} did not answer in time`), false)
+
+export const quarantined = (product: string, retryAfterSeconds: number) =>
+  new UpstreamFailure(
+    serviceUnavailable(
+      `The connection to ${product} is quarantined after repeated failures`,
+      retryAfterSeconds,
+    ),
+    true,
+  )
+
+export const overBudget = (product: string, retryAfterSeconds: number) =>
+  new UpstreamFailure(
+    tooManyRequests(`The gateway's request budget for ${product} is spent`, retryAfterSeconds),
+    true,
+  )

@@ -1,0 +1,113 @@
+import type { ConnectionConfig } from '../config/tenant-config.ts'
+import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts'
+import type { ConnectorProfile } from './profile.ts'
+import { createRateBudget, type RateBudget } from './rate-budget.ts'
+import { createUpstreamClient, type UpstreamClient } from './upstream-client.ts'
+
+/** What the dashboard and the outbox need to know about a connection's product. */
+export interface ConnectionHealth {
+  breaker: CircuitBreaker
+  /** Why the connection is misconfigured (the product refused our credential), if it is. */
+  misconfigured?: { at: string; reason: string }
+}
+
+export interface UpstreamRegistryOptions {
+  now: () => number
+  sleep: (ms: number) => Promise<void>
+  /** Longest wait for Retry-After or the rate budget inside one IdP request. */
+  maxRetryWaitMs: number
+}
+
+function readPath(body: unknown, keys: readonly string[] | undefined): string | undefined {
+  if (!keys) return undefined
+  let current: unknown = body
+  for (const key of keys) {
+    if (typeof current !== 'object' || current === null) return undefined
+    current = (current as Record<string, unknown>)[key]
+  }
+  return typeof current === 'string' || typeof current === 'number' ? String(current) : undefined
+}
+
+/**
+ * Per-connection state toward the products — breaker, rate budget, health — keyed by
+ * connection, so it survives configuration reloads; clients are rebuilt per generation.
+ */
+export function createUpstreamRegistry(options: UpstreamRegistryOptions) {
+  const breakers = new Map<string, CircuitBreaker>()
+  const budgets = new Map<string, { budget: RateBudget; signature: string }>()
+  const misconfigured = new Map<string, { at: string; reason: string }>()
+
+  function breakerFor(key: string, profile: ConnectorProfile): CircuitBreaker {
+    let breaker = breakers.get(key)
+    if (!breaker) {
+      breaker = createCircuitBreaker(profile.breaker, options.now)
+      breakers.set(key, breaker)
+    }
+    return breaker
+  }
+
+  function budgetFor(key: string, profile: ConnectorProfile): RateBudget {
+    const signature = `${profile.limits.requestsPerMinute}/${profile.limits.concurrency}`
+    const known = budgets.get(key)
+    if (known?.signature === signature) return known.budget
+    const budget = createRateBudget(profile.limits, options.now, options.sleep)
+    budgets.set(key, { budget, signature })
+    return budget
+  }
+
+  /** Reads a product error body's code and message, for sanitised error details. */
+  const describeError = (profile: ConnectorProfile) => (body: unknown) => {
+    const code = readPath(body, profile.errors.code)
+    const message = readPath(body, profile.errors.message)
+    if (profile.mode === 'proxy' && typeof body === 'object' && body !== null) {
+      const detail = (body as { detail?: unknown }).detail
+      if (typeof detail === 'string') return detail
+    }
+    return [code, message].filter(Boolean).join(': ') || undefined
+  }
+
+  return {
+    describeError,
+
+    clientFor(
+      key: string,
+      profile: ConnectorProfile,
+      connection: ConnectionConfig,
+    ): UpstreamClient {
+      const secret = connection.secrets[profile.authSecret]
+      return createUpstreamClient({
+        product: profile.product,
+        baseUrl: connection.baseUrl ?? '',
+        headers: () => ({
+          ...profile.headers,
+          ...(secret ? { authorization: `Bearer ${secret.reveal()}` } : {}),
+        }),
+        breaker: breakerFor(key, profile),
+        budget: budgetFor(key, profile),
+        timeoutMs: profile.limits.timeoutMs,
+        maxRetries: profile.limits.maxRetries,
+        maxRetryWaitMs: options.maxRetryWaitMs,
+        describeError: describeError(profile),
+        now: options.now,
+        sleep: options.sleep,
+      })
+    },
+
+    markMisconfigured(key: string, reason: string): void {
+      misconfigured.set(key, { at: new Date(options.now()).toISOString(), reason })
+    },
+
+    clearMisconfigured(key: string): void {
+      misconfigured.delete(key)
+    },
+
+    health(key: string): ConnectionHealth | undefined {
+      const breaker = breakers.get(key)
+      if (!breaker) return undefined
+      const flagged = misconfigured.get(key)
+      return { breaker, ...(flagged ? { misconfigured: flagged } : {}) }
+    },
+  }
+}
+
+export type UpstreamRegistry = ReturnType<typeof createUpstreamRegistry>

@@ -1,0 +1,110 @@
+import type { Knex } from 'knex'
+import type { ResourceType, ScimResource } from '../scim/types.ts'
+import { fromRecord, keysOf, toRecordKeys, type Link, type LinkRecord } from './links.ts'
+
+/**
+ * The create-claims-first protocol (DESIGN.md): a `pending` link is committed before the
+ * product is called, with no transaction open during the call; it is then confirmed or
+ * released. The unique index on live userNames makes two concurrent claims one winner.
+ */
+export function createLinkClaims(db: Knex) {
+  const scoped = (trx: Knex | Knex.Transaction, connectionKey: string, type: ResourceType) =>
+    trx<LinkRecord>('links').where({ connection_key: connectionKey, resource_type: type })
+
+  return {
+    /** The live link (pending or active) for a userName, else the newest tombstoned one. */
+    async findByUserName(
+      connectionKey: string,
+      type: ResourceType,
+      userName: string,
+    ): Promise<{ live?: Link; tombstoned?: Link }> {
+      const rows = await scoped(db, connectionKey, type)
+        .andWhere({ user_name_lower: userName.toLowerCase() })
+        .orderBy('seq', 'desc')
+      const links = rows.map(fromRecord)
+      const live = links.find((l) => l.state !== 'tombstoned')
+      const tombstoned = links.find((l) => l.state === 'tombstoned')
+      return { ...(live ? { live } : {}), ...(tombstoned ? { tombstoned } : {}) }
+    },
+
+    /** Inserts a pending claim; fails on the live-userName unique index when one exists. */
+    async claim(link: Link): Promise<void> {
+      await db('links').insert({
+        connection_key: link.connectionKey,
+        resource_type: link.resourceType,
+        id: link.id,
+        native_id: link.nativeId,
+        ...toRecordKeys(link),
+        state: 'pending',
+        scim: JSON.stringify(link.scim),
+        version: link.version,
+        created_at: link.createdAt,
+        updated_at: link.updatedAt,
+      })
+    },
+
+    /**
+     * Turns a tombstoned link back into a pending claim (a create for a deleted user); fails
+     * on the unique index if a live link took the name meanwhile.
+     */
+    async reclaim(link: Link, scim: ScimResource, now: string): Promise<boolean> {
+      const changed = await scoped(db, link.connectionKey, link.resourceType)
+        .andWhere({ id: link.id, state: link.state, version: link.version })
+        .update({
+          state: 'pending',
+          ...toRecordKeys(keysOf(scim)),
+          scim: JSON.stringify(scim),
+          version: link.version + 1,
+          updated_at: now,
+        })
+      return changed > 0
+    },
+
+    /** The product acted: the link becomes active with the product's id. */
+    async confirm(
+      link: Link,
+      nativeId: string,
+      scim: ScimResource,
+      now: string,
+      id = link.id,
+    ): Promise<Link> {
+      await scoped(db, link.connectionKey, link.resourceType)
+        .andWhere({ id: link.id })
+        .update({
+          id,
+          native_id: nativeId,
+          state: 'active',
+          ...toRecordKeys(keysOf(scim)),
+          scim: JSON.stringify(scim),
+          updated_at: now,
+        })
+      return { ...link, id, nativeId, state: 'active', ...keysOf(scim), scim, updatedAt: now }
+    },
+
+    /** The product certainly did not act: a new claim goes, a revived one is tombstoned again. */
+    async release(link: Link, revived: boolean, now: string): Promise<void> {
+      const query = scoped(db, link.connectionKey, link.resourceType).andWhere({
+        id: link.id,
+        state: 'pending',
+      })
+      if (revived) await query.update({ state: 'tombstoned', updated_at: now })
+      else await query.delete()
+    },
+
+    /** Refreshes a stale claim's time so it is not reconciled again while this create runs. */
+    async renew(link: Link, now: string): Promise<void> {
+      await scoped(db, link.connectionKey, link.resourceType)
+        .andWhere({ id: link.id, state: 'pending' })
+        .update({ updated_at: now })
+    },
+
+    /** The IdP deleted the resource: reads stop seeing it; the row stays for revival. */
+    async tombstone(link: Link, now: string): Promise<void> {
+      await scoped(db, link.connectionKey, link.resourceType)
+        .andWhere({ id: link.id })
+        .update({ state: 'tombstoned', version: link.version + 1, updated_at: now })
+    },
+  }
+}
+
+export type LinkClaims = ReturnType<typeof createLinkClaims>
