@@ -4,10 +4,17 @@ import { dirname, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import { loadGatewaySettings, type GatewaySettings } from './config/gateway-config.ts'
 import { GatewayError } from './config/gateway-error.ts'
-import { loadTenants } from './config/tenant-config.ts'
+import { loadConfiguration } from './config/load-configuration.ts'
 import { formatProblem } from './config/yaml-file.ts'
-import { BUILT_IN_CONNECTORS, createGateway, listen } from './gateway.ts'
+import { createGateway, listen } from './gateway.ts'
 import { createLogger } from './log.ts'
+import {
+  DEMO_PORTS,
+  isSimulatorName,
+  SIMULATOR_NAMES,
+  startSimulators,
+  type SimulatorName,
+} from './simulators/index.ts'
 import { openDatabase } from './store/database.ts'
 import { createTokenStore } from './store/tokens.ts'
 import { issueToken } from './tenancy/tokens.ts'
@@ -29,7 +36,19 @@ function parseDuration(text: string): number {
   return Number(match[1]) * unit
 }
 
-async function serve() {
+/** Starts product simulators on their demo ports (the demo tenant's connections point there). */
+async function startDemoSimulators(names: readonly SimulatorName[]) {
+  const handles = await startSimulators(names, {
+    tresorit: { port: DEMO_PORTS.tresorit },
+    torii: { port: DEMO_PORTS.torii },
+  })
+  for (const handle of handles)
+    process.stdout.write(`Simulator ${handle.name}: ${handle.baseUrl}\n`)
+  return handles
+}
+
+async function serve(opts: { simulators?: boolean }) {
+  const simulatorHandles = opts.simulators ? await startDemoSimulators([]) : []
   const settings = await settingsFromEnv()
   const log = createLogger({ level: env.LOG_LEVEL ?? 'info' })
   const generated = !env.GATEWAY_ADMIN_TOKEN
@@ -55,7 +74,12 @@ async function serve() {
   gateway.config.watch()
   process.on('SIGHUP', () => void gateway.config.reload('SIGHUP'))
   const stop = () => {
-    server.close(() => void gateway.close().then(() => process.exit(0)))
+    server.close(
+      () =>
+        void Promise.all([gateway.close(), ...simulatorHandles.map((h) => h.close())]).then(() =>
+          process.exit(0),
+        ),
+    )
     server.closeAllConnections()
   }
   process.once('SIGTERM', stop)
@@ -64,7 +88,7 @@ async function serve() {
 
 async function checkConfig() {
   const settings = await loadGatewaySettings(env.GATEWAY_CONFIG ?? 'gateway.yaml', env)
-  const result = await loadTenants(settings.tenantsDir, { env, connectors: BUILT_IN_CONNECTORS })
+  const result = await loadConfiguration(settings, env)
   if (!result.ok) {
     process.stdout.write(`${result.problems.map(formatProblem).join('\n')}\n`)
     process.exitCode = 1
@@ -92,7 +116,28 @@ async function withTokenStore<T>(
 
 const program = new Command('scim-gateway').description('Multi-tenant SCIM 2.0 gateway')
 
-program.command('serve').description('serve the gateway from gateway.yaml').action(serve)
+program
+  .command('serve')
+  .description('serve the gateway from gateway.yaml')
+  .option('--simulators', 'also start the product simulators the demo tenant uses')
+  .action(serve)
+
+program
+  .command('simulate')
+  .description(`start product simulators (${SIMULATOR_NAMES.join(', ')}; all when none is named)`)
+  .argument('[product...]', 'simulators to start')
+  .action(async (products: string[]) => {
+    const unknown = products.filter((p) => !isSimulatorName(p))
+    if (unknown.length > 0) {
+      throw new InvalidArgumentError(
+        `unknown simulator ${unknown.join(', ')} (known: ${SIMULATOR_NAMES.join(', ')})`,
+      )
+    }
+    const handles = await startDemoSimulators(products.filter(isSimulatorName))
+    const stop = () => void Promise.all(handles.map((h) => h.close())).then(() => process.exit(0))
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  })
 
 program
   .command('config')
@@ -113,10 +158,7 @@ token
   .action(
     async (opts: { tenant: string; connection: string; expires?: number; label?: string }) => {
       await withTokenStore(async (store, settings) => {
-        const tenants = await loadTenants(settings.tenantsDir, {
-          env,
-          connectors: BUILT_IN_CONNECTORS,
-        })
+        const tenants = await loadConfiguration(settings, env)
         if (!tenants.ok)
           throw new GatewayError(
             'ERR_CONFIG_INVALID',

@@ -6,21 +6,21 @@ import type { Knex } from 'knex'
 import type { Logger } from 'pino'
 import { createConfigManager, type ConfigManager } from './config/config-manager.ts'
 import type { GatewaySettings } from './config/gateway-config.ts'
-import type { TenantConfig } from './config/tenant-config.ts'
-import { createDirectoryService } from './connectors/directory.ts'
+import type { Configuration } from './config/load-configuration.ts'
+import { createConnectionService } from './connectors/connection-service.ts'
+import { createUpstreamRegistry, type UpstreamRegistry } from './connectors/upstream-registry.ts'
 import { createResourceValidator } from './scim/validate.ts'
 import { createApp } from './server.ts'
 import { openDatabase } from './store/database.ts'
+import { createEventStore, type EventStore } from './store/events.ts'
 import { createGroupMemberStore } from './store/group-members.ts'
+import { createLinkClaims } from './store/link-claims.ts'
 import { createLinkStore } from './store/links.ts'
 import { createTokenStore, type TokenStore } from './store/tokens.ts'
 import { createConnectionResolver, type ConnectionResolver } from './tenancy/connections.ts'
 import { createJwksCache, createJwtVerifier, type JwtVerifier } from './tenancy/jwt-auth.ts'
 import { createRateLimiter } from './tenancy/rate-limit.ts'
 import { createTokenAuthenticator } from './tenancy/token-auth.ts'
-
-/** Connectors a connection may name. Product connectors arrive as profiles in `connectors/`. */
-export const BUILT_IN_CONNECTORS = ['directory'] as const
 
 /** What one configuration generation serves with. */
 interface Serving {
@@ -32,6 +32,8 @@ export interface Gateway {
   app: Express
   db: Knex
   tokens: TokenStore
+  events: EventStore
+  upstream: UpstreamRegistry
   config: ConfigManager<Serving>
   close(): Promise<void>
 }
@@ -53,19 +55,27 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const links = createLinkStore(db)
   const members = createGroupMemberStore(db)
   const tokens = createTokenStore(db)
+  const claims = createLinkClaims(db)
+  const events = createEventStore(db)
   const validator = createResourceValidator()
   const jwks = createJwksCache()
+  const upstream = createUpstreamRegistry({
+    now: () => now().getTime(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    maxRetryWaitMs: settings.upstream.maxRetryWaitMs,
+  })
+  const deps = { db, links, claims, members, validator, upstream, now }
   let config: ConfigManager<Serving>
   try {
     config = await createConfigManager<Serving>({
       tenantsDir: settings.tenantsDir,
+      connectorsDir: settings.connectorsDir,
       env: options.env,
-      connectors: BUILT_IN_CONNECTORS,
       log,
       now,
-      build: (tenants: ReadonlyMap<string, TenantConfig>) => ({
-        resolveConnection: createConnectionResolver(tenants, (_connection, key) =>
-          createDirectoryService({ connectionKey: key, db, links, members, validator, now }),
+      build: ({ tenants, profiles }: Configuration) => ({
+        resolveConnection: createConnectionResolver(tenants, (connection, key) =>
+          createConnectionService(key, connection, profiles.get(connection.connector), deps),
         ),
         verifyJwt: createJwtVerifier(tenants, jwks, now),
       }),
@@ -88,6 +98,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       config.current().built.resolveConnection(tenant, connection),
     verifyJwt: (tenant, token) => config.current().built.verifyJwt(tenant, token),
     rateLimiter: createRateLimiter(() => now().getTime()),
+    events,
+    now,
     admin: {
       token: options.adminToken,
       tokens,
@@ -102,9 +114,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     app,
     db,
     tokens,
+    events,
+    upstream,
     config,
     close: async () => {
       config.close()
+      await events.close()
       await db.destroy()
     },
   }

@@ -5,6 +5,7 @@ import { adminAuth } from './admin/admin-auth.ts'
 import { authenticateScim, type AuthenticateOptions } from './http/authenticate.ts'
 import { discoveryRoutes } from './http/discovery-routes.ts'
 import { errorHandler, notFoundHandler } from './http/error-handler.ts'
+import { provisioningLog } from './http/provisioning-log.ts'
 import { connectionRateLimit } from './http/rate-limit.ts'
 import { requestId } from './http/request-id.ts'
 import { requestLog } from './http/request-log.ts'
@@ -12,6 +13,7 @@ import { rootSearchRoute } from './http/root-search.ts'
 import { scimBase } from './http/scim-context.ts'
 import { bodyErrors, scimJsonBody } from './http/scim-json.ts'
 import { resourceRoutes } from './http/scim-routes.ts'
+import type { EventStore } from './store/events.ts'
 import type { RateLimiter } from './tenancy/rate-limit.ts'
 
 export interface AppDependencies extends AuthenticateOptions {
@@ -19,6 +21,8 @@ export interface AppDependencies extends AuthenticateOptions {
   scim: { defaultCount: number; maxResults: number }
   trustProxy: boolean | number | string
   rateLimiter: RateLimiter
+  events: EventStore
+  now: () => Date
   admin: AdminApiOptions & { token: string }
   log: Logger
 }
@@ -35,6 +39,7 @@ export function createApp(deps: AppDependencies): Express {
   // One SCIM router, mounted at the one URL and at the explicit per-tenant form.
   const scim = express.Router({ mergeParams: true })
   scim.use(scimBase())
+  scim.use(provisioningLog(deps.events, deps.now))
   scim.use(authenticateScim(deps))
   scim.use(connectionRateLimit(deps.rateLimiter))
   scim.use(...scimJsonBody(deps.bodyLimitBytes), bodyErrors(deps.bodyLimitBytes))

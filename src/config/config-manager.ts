@@ -1,7 +1,10 @@
 import { watch, type FSWatcher } from 'node:fs'
 import type { Logger } from 'pino'
 import { GatewayError } from './gateway-error.ts'
-import { loadTenants, type LoadTenantsOptions, type TenantConfig } from './tenant-config.ts'
+import { existsSync } from 'node:fs'
+import type { ConnectorProfile } from '../connectors/profile.ts'
+import { loadConfiguration, type Configuration } from './load-configuration.ts'
+import type { TenantConfig } from './tenant-config.ts'
 import { formatProblem } from './yaml-file.ts'
 
 /** One validated, frozen configuration and what was built from it. */
@@ -9,6 +12,7 @@ export interface ConfigGeneration<T> {
   number: number
   loadedAt: string
   tenants: ReadonlyMap<string, TenantConfig>
+  profiles: ReadonlyMap<string, ConnectorProfile>
   built: T
 }
 
@@ -20,12 +24,14 @@ export interface ReloadOutcome {
   problems: string[]
 }
 
-export interface ConfigManagerOptions<T> extends LoadTenantsOptions {
+export interface ConfigManagerOptions<T> {
   tenantsDir: string
+  connectorsDir: string
+  env: Readonly<Record<string, string | undefined>>
   log: Logger
   now: () => Date
-  /** Builds what serves requests (connections and their services) from a generation's tenants. */
-  build: (tenants: ReadonlyMap<string, TenantConfig>) => T
+  /** Builds what serves requests (connections and their services) from a configuration. */
+  build: (configuration: Configuration) => T
 }
 
 /**
@@ -34,7 +40,7 @@ export interface ConfigManagerOptions<T> extends LoadTenantsOptions {
  * problem visible (log now, `lastReload` for the admin API).
  */
 export async function createConfigManager<T>(options: ConfigManagerOptions<T>) {
-  const load = () => loadTenants(options.tenantsDir, options)
+  const load = () => loadConfiguration(options, options.env)
   const first = await load()
   if (!first.ok) {
     throw new GatewayError('ERR_CONFIG_INVALID', first.problems.map(formatProblem).join('\n'))
@@ -43,14 +49,15 @@ export async function createConfigManager<T>(options: ConfigManagerOptions<T>) {
     number: 1,
     loadedAt: options.now().toISOString(),
     tenants: first.tenants,
-    built: options.build(first.tenants),
+    profiles: first.profiles,
+    built: options.build(first),
   }
   let lastReload: ReloadOutcome | null = null
   // Reloads run one after another, each reading the files when it starts, so the last one to
   // finish saw the newest files: two overlapping loads could otherwise finish out of order and
   // leave an older generation in force.
   let queue: Promise<unknown> = Promise.resolve()
-  let watcher: FSWatcher | undefined
+  const watchers: FSWatcher[] = []
   let timer: NodeJS.Timeout | undefined
 
   async function reloadNow(reason: string): Promise<ReloadOutcome> {
@@ -65,11 +72,26 @@ export async function createConfigManager<T>(options: ConfigManagerOptions<T>) {
       lastReload = { ok: false, at, reason, problems }
       return lastReload
     }
+    let built: T
+    try {
+      built = options.build(result)
+    } catch (err) {
+      const problems = [
+        `the new configuration could not be put in force: ${(err as Error).message}`,
+      ]
+      options.log.error(
+        { reason, problems },
+        'configuration refused; the previous one stays in force',
+      )
+      lastReload = { ok: false, at, reason, problems }
+      return lastReload
+    }
     current = {
       number: current.number + 1,
       loadedAt: at,
       tenants: result.tenants,
-      built: options.build(result.tenants),
+      profiles: result.profiles,
+      built,
     }
     options.log.info(
       { reason, generation: current.number, tenants: result.tenants.size },
@@ -90,18 +112,22 @@ export async function createConfigManager<T>(options: ConfigManagerOptions<T>) {
       return next
     },
 
-    /** Reloads on any change in the tenants folder (debounced: editors write in bursts). */
+    /** Reloads on any change in the tenant or connector folders (debounced: editors write in bursts). */
     watch(): void {
-      watcher = watch(options.tenantsDir, () => {
-        clearTimeout(timer)
-        timer = setTimeout(() => void this.reload('file change'), 150)
-      })
-      watcher.on('error', (err) => options.log.warn({ err }, 'config watch failed'))
+      for (const dir of [options.tenantsDir, options.connectorsDir]) {
+        if (!existsSync(dir)) continue
+        const watcher = watch(dir, () => {
+          clearTimeout(timer)
+          timer = setTimeout(() => void this.reload('file change'), 150)
+        })
+        watcher.on('error', (err) => options.log.warn({ err }, 'config watch failed'))
+        watchers.push(watcher)
+      }
     },
 
     close(): void {
       clearTimeout(timer)
-      watcher?.close()
+      for (const watcher of watchers) watcher.close()
     },
   }
 }

@@ -15,6 +15,7 @@ export interface GatewayFileSettings {
   tls?: { cert: string; key: string }
   trustProxy?: boolean | number | string
   auth?: { tokenCacheSeconds?: number }
+  upstream?: { maxRetryWaitSeconds?: number }
 }
 
 export interface GatewaySettings {
@@ -32,6 +33,8 @@ export interface GatewaySettings {
   trustProxy: boolean | number | string
   /** How long a resolved gateway token is trusted before the database is asked again. */
   tokenCacheMs: number
+  /** Longest wait (Retry-After, rate budget) inside one IdP request before answering 429. */
+  upstream: { maxRetryWaitMs: number }
 }
 
 // A plain schema object: ajv's typed schemas cannot express `trustProxy`'s union.
@@ -80,6 +83,12 @@ const schema: SchemaObject = {
       properties: { cert: { type: 'string' }, key: { type: 'string' } },
     },
     trustProxy: { type: ['boolean', 'integer', 'string'] },
+    upstream: {
+      type: 'object',
+      nullable: true,
+      additionalProperties: false,
+      properties: { maxRetryWaitSeconds: { type: 'number', minimum: 0, maximum: 60 } },
+    },
     auth: {
       type: 'object',
       nullable: true,
@@ -162,5 +171,6 @@ export async function loadGatewaySettings(
       : {}),
     trustProxy: s.trustProxy ?? false,
     tokenCacheMs: (s.auth?.tokenCacheSeconds ?? 2) * 1000,
+    upstream: { maxRetryWaitMs: (s.upstream?.maxRetryWaitSeconds ?? 5) * 1000 },
   }
 }

@@ -53,10 +53,22 @@ export interface TenantConfig {
   file: string
 }
 
+/** What a connector needs of a connection, checked when tenant files load. */
+export interface ConnectorInfo {
+  /** Settings the connector reads; any other setting is refused. */
+  settings: Readonly<
+    Record<string, { type: 'string' | 'date' | 'string-list'; required?: boolean }>
+  >
+  deletePolicies: readonly string[]
+  /** The secret the connector authenticates with upstream, when it calls one. */
+  secret?: string
+  needsBaseUrl: boolean
+}
+
 export interface LoadTenantsOptions {
   env: Readonly<Record<string, string | undefined>>
-  /** Connector names a connection may use (built-in and profiles). */
-  connectors: readonly string[]
+  /** Connectors a connection may use (built-in and profiles), by name. */
+  connectors: ReadonlyMap<string, ConnectorInfo>
 }
 
 export type TenantsResult =
@@ -89,11 +101,64 @@ function checkConnector(
   report: Report,
 ): void {
   if (typeof connector !== 'string' || !NAME.test(connector)) return
-  if (!options.connectors.includes(connector)) {
+  if (!options.connectors.has(connector)) {
     report(
       ['connections', name, 'connector'],
-      `connections.${name}.connector: unknown connector ${connector} (known: ${options.connectors.join(', ')})`,
+      `connections.${name}.connector: unknown connector ${connector} (known: ${[...options.connectors.keys()].join(', ')})`,
     )
+  }
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+
+/** A connection against what its connector needs: base URL, credential, settings, delete policy. */
+function checkAgainstConnector(
+  name: string,
+  file: ConnectionFile,
+  info: ConnectorInfo | undefined,
+  report: Report,
+): void {
+  if (!info) return
+  const at = ['connections', name]
+  const label = `connections.${name}`
+  if (info.needsBaseUrl && !file.baseUrl)
+    report(at, `${label}.baseUrl is required by connector ${file.connector}`)
+  if (info.secret && !file.secrets?.[info.secret]) {
+    report(at, `${label}.secrets.${info.secret} is required by connector ${file.connector}`)
+  }
+  if (file.deletePolicy && !info.deletePolicies.includes(file.deletePolicy)) {
+    report(
+      [...at, 'deletePolicy'],
+      `${label}.deletePolicy must be one of ${info.deletePolicies.join(', ')} for connector ${file.connector}`,
+    )
+  }
+  const settings = file.settings ?? {}
+  for (const [key, value] of Object.entries(settings)) {
+    const spec = info.settings[key]
+    if (!spec) {
+      report(
+        [...at, 'settings', key],
+        `${label}.settings.${key} is not a setting of connector ${file.connector}`,
+      )
+      continue
+    }
+    // YAML reads an unquoted 2027-05-01 as a date; both spellings are accepted.
+    const text = value instanceof Date ? value.toISOString().slice(0, 10) : value
+    const ok =
+      spec.type === 'string-list'
+        ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+        : spec.type === 'date'
+          ? typeof text === 'string' && DATE.test(text) && !Number.isNaN(Date.parse(text))
+          : typeof value === 'string'
+    if (!ok)
+      report(
+        [...at, 'settings', key],
+        `${label}.settings.${key} must be ${spec.type === 'date' ? 'a date (YYYY-MM-DD)' : spec.type === 'string-list' ? 'a list of strings' : 'a string'}`,
+      )
+  }
+  for (const [key, spec] of Object.entries(info.settings)) {
+    if (spec.required && settings[key] === undefined)
+      report(at, `${label}.settings.${key} is required by connector ${file.connector}`)
   }
 }
 
@@ -163,12 +228,20 @@ function resolveConnection(
   report: Report,
 ): ConnectionConfig {
   checkConnector(name, file.connector, options, report)
+  checkAgainstConnector(name, file, options.connectors.get(file.connector), report)
   const secrets = resolveSecrets(name, file.secrets, options, baseDir, report)
   return Object.freeze({
     connector: file.connector,
     ...(file.baseUrl ? { baseUrl: file.baseUrl.replace(/\/+$/, '') } : {}),
     secrets: Object.freeze(secrets),
-    settings: Object.freeze({ ...(file.settings ?? {}) }),
+    settings: Object.freeze(
+      Object.fromEntries(
+        Object.entries(file.settings ?? {}).map(([k, v]) => [
+          k,
+          v instanceof Date ? v.toISOString().slice(0, 10) : v,
+        ]),
+      ),
+    ),
     ...(file.deletePolicy ? { deletePolicy: file.deletePolicy } : {}),
     ...(file.rateLimit
       ? {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { inspect } from 'node:util'
 import { expect } from 'chai'
 import { parse } from 'yaml'
+import { DIRECTORY_CONNECTOR } from '../../../src/config/load-configuration.ts'
 import { Secret } from '../../../src/config/secret.ts'
 import {
   loadTenants,
@@ -40,7 +41,7 @@ const cases = parse(
   readFileSync(new URL('../../fixtures/tenant-config-cases.yaml', import.meta.url), 'utf8'),
 ) as TenantConfigCases
 
-const CONNECTORS = ['directory']
+const CONNECTORS = new Map([['directory', DIRECTORY_CONNECTOR]])
 
 const folders: string[] = []
 
