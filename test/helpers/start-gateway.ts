@@ -10,6 +10,8 @@ import { createGateway, listen, type Gateway } from '../../src/gateway.ts'
 import { createLogger } from '../../src/log.ts'
 import { issueToken } from '../../src/tenancy/tokens.ts'
 
+const CONNECTORS_DIR = join(import.meta.dirname, '..', '..', 'connectors')
+
 export const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 /** `npm run test:pg` sets DB_CLIENT=pg: the same suites then run on PostgreSQL. */
 export const usePostgres = process.env.DB_CLIENT === 'pg'
@@ -56,9 +58,13 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<S
   }
   for (const [name, text] of Object.entries(tenants))
     await writeFile(join(dir, 'config', `${name}.yaml`), text)
+  // The shipped connector profiles serve every test gateway unless its gateway.yaml says otherwise.
+  const gatewayYaml = options.gatewayYaml ?? 'listen: { host: 127.0.0.1, port: 0 }\n'
   await writeFile(
     join(dir, 'gateway.yaml'),
-    options.gatewayYaml ?? 'listen: { host: 127.0.0.1, port: 0 }\n',
+    /^connectors:/m.test(gatewayYaml)
+      ? gatewayYaml
+      : `${gatewayYaml}connectors: ${CONNECTORS_DIR}\n`,
   )
   const settings = await loadGatewaySettings(join(dir, 'gateway.yaml'), { GATEWAY_DATA_DIR: dir })
   let databaseUrl: string | undefined
