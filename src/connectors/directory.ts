@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
-import { wantsAttribute } from '../scim/attributes.ts'
 import { notFound, preconditionFailed, uniqueness, endpointNotFound } from '../scim/errors.ts'
-import { matchesFilter } from '../scim/filter-match.ts'
-import type { FilterNode } from '../scim/filter.ts'
 import { applyPatch, splitMemberOperations, type MemberChange } from '../scim/patch.ts'
-import { sortResources } from '../scim/sort.ts'
 import type {
-  ListQuery,
-  ListResult,
   PatchOperation,
   RequestContext,
   ResourceService,
@@ -18,10 +12,10 @@ import type {
 import { isJsonObject } from '../scim/types.ts'
 import type { ResourceValidator } from '../scim/validate.ts'
 import { isUniqueViolation } from '../store/database.ts'
-import { compileFilter } from '../store/filter-sql.ts'
-import type { GroupMemberStore, Member } from '../store/group-members.ts'
-import { keysOf, sortableColumns, type Link, type LinkStore } from '../store/links.ts'
-import { toEtag, toScimResource, toScimView } from './scim-view.ts'
+import type { GroupMemberStore } from '../store/group-members.ts'
+import { keysOf, type Link, type LinkStore } from '../store/links.ts'
+import { createLinkReads } from './link-reads.ts'
+import { checkIfMatch, toScimResource, toScimView } from './scim-view.ts'
 
 export interface DirectoryServiceOptions {
   connectionKey: string
@@ -34,18 +28,6 @@ export interface DirectoryServiceOptions {
 
 const MAX_VERSION_RETRIES = 5
 
-/** RFC 7644 §3.14: `*` or the current ETag, compared without the weak marker. */
-function checkIfMatch(link: Link, ifMatch: string | undefined) {
-  if (ifMatch === undefined) return
-  const current = toEtag(link.version).replace(/^W\//, '')
-  const accepted = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''))
-  if (!accepted.includes('*') && !accepted.includes(current)) {
-    throw preconditionFailed(
-      `If-Match ${ifMatch} does not match the current version ${toEtag(link.version)}`,
-    )
-  }
-}
-
 /** Member values named in a request, deduplicated, in request order. */
 function memberValues(resource: ScimResource): string[] {
   const members = resource.members
@@ -56,18 +38,6 @@ function memberValues(resource: ScimResource): string[] {
   return [...new Set(values)]
 }
 
-function filterMentions(filter: FilterNode, attribute: string): boolean {
-  switch (filter.op) {
-    case 'and':
-    case 'or':
-      return filter.filters.some((f) => filterMentions(f, attribute))
-    case 'not':
-      return filterMentions(filter.filter, attribute)
-    default:
-      return filter.attrPath === attribute || filter.attrPath.startsWith(`${attribute}.`)
-  }
-}
-
 /**
  * The `directory` connector: the gateway itself is the store. Users and groups live in the
  * link store; group memberships are rows.
@@ -75,6 +45,8 @@ function filterMentions(filter: FilterNode, attribute: string): boolean {
 export function createDirectoryService(options: DirectoryServiceOptions): ResourceService {
   const { connectionKey, db, links, members, validator } = options
   const now = () => options.now().toISOString()
+  const reads = createLinkReads(connectionKey, links, members)
+  const { represent } = reads
 
   async function load(type: ResourceType, id: string, trx: Knex | Knex.Transaction = db) {
     const link = await links.findById(connectionKey, type, id, trx)
@@ -93,45 +65,6 @@ export function createDirectoryService(options: DirectoryServiceOptions): Resour
       )
     }
     return values.map((id) => ({ id, type: types.get(id) as ResourceType }))
-  }
-
-  async function represent(link: Link, ctx: RequestContext): Promise<ScimResource> {
-    const extras: { members?: Member[]; groups?: Member[] } = {}
-    if (link.resourceType === 'Group' && wantsAttribute('Group', ctx.projection, 'members')) {
-      extras.members = await members.membersOf(connectionKey, [link.id])
-    }
-    if (link.resourceType === 'User' && wantsAttribute('User', ctx.projection, 'groups')) {
-      extras.groups = await members.groupsOf(connectionKey, [link.id])
-    }
-    return toScimResource(link, extras)
-  }
-
-  /** One query for the members or groups of a whole page, never one per resource. */
-  async function representAll(
-    type: ResourceType,
-    page: readonly Link[],
-    ctx: RequestContext,
-    force = false,
-  ): Promise<ScimResource[]> {
-    const ids = page.map((l) => l.id)
-    const wanted =
-      force || wantsAttribute(type, ctx.projection, type === 'Group' ? 'members' : 'groups')
-    const related =
-      !wanted || ids.length === 0
-        ? []
-        : type === 'Group'
-          ? await members.membersOf(connectionKey, ids)
-          : await members.groupsOf(connectionKey, ids)
-    const byId = new Map<string, Member[]>()
-    for (const m of related) {
-      const key = type === 'Group' ? m.groupId : m.memberId
-      byId.set(key, [...(byId.get(key) ?? []), m])
-    }
-    return page.map((link) => {
-      if (!wanted) return toScimResource(link)
-      const list = byId.get(link.id) ?? []
-      return toScimResource(link, type === 'Group' ? { members: list } : { groups: list })
-    })
   }
 
   function conflict(type: ResourceType, resource: ScimResource) {
@@ -180,7 +113,7 @@ export function createDirectoryService(options: DirectoryServiceOptions): Resour
   ): Promise<ScimResource> {
     for (let attempt = 0; ; attempt++) {
       const link = await load(type, id)
-      checkIfMatch(link, ctx.ifMatch)
+      checkIfMatch(link.version, ctx.ifMatch)
       const { view, memberChanges } = change(link)
       try {
         const updated = await db.transaction(async (trx) => {
@@ -272,7 +205,7 @@ export function createDirectoryService(options: DirectoryServiceOptions): Resour
 
     async delete(type, id, ctx) {
       const link = await load(type, id)
-      checkIfMatch(link, ctx.ifMatch)
+      checkIfMatch(link.version, ctx.ifMatch)
       await db.transaction(async (trx) => {
         await links.remove(connectionKey, type, id, trx)
         await members.removeMemberEverywhere(connectionKey, id, trx)
@@ -280,43 +213,6 @@ export function createDirectoryService(options: DirectoryServiceOptions): Resour
       })
     },
 
-    async list(type, query: ListQuery, ctx): Promise<ListResult> {
-      const compiled = query.filter
-        ? compileFilter(type, query.filter)
-        : { condition: undefined, exact: true }
-      const column = query.sortBy === undefined ? undefined : sortableColumns[query.sortBy]
-      const direction = query.sortOrder === 'descending' ? 'desc' : 'asc'
-      const offset = query.startIndex - 1
-      if (compiled.exact && (query.sortBy === undefined || column !== undefined)) {
-        const totalResults = await links.count(connectionKey, type, compiled.condition)
-        if (query.count === 0) return { totalResults, resources: [] }
-        const page = await links.list(connectionKey, type, {
-          ...(compiled.condition ? { where: compiled.condition } : {}),
-          ...(column ? { orderBy: { column, direction } } : {}),
-          limit: query.count,
-          offset,
-        })
-        return { totalResults, resources: await representAll(type, page, ctx) }
-      }
-      // The filter needs the schema-aware predicate: narrow in SQL, decide in memory.
-      const candidates = await links.list(connectionKey, type, {
-        ...(compiled.condition ? { where: compiled.condition } : {}),
-      })
-      // Members or groups are rows of their own: load them when the filter or the sort reads them.
-      const related = type === 'Group' ? 'members' : 'groups'
-      const needsRelated =
-        (query.filter !== undefined && filterMentions(query.filter, related)) ||
-        query.sortBy === related ||
-        query.sortBy?.startsWith(`${related}.`) === true
-      let matched = (await representAll(type, candidates, ctx, needsRelated)).filter(
-        (r) => query.filter === undefined || matchesFilter(type, query.filter, r),
-      )
-      if (query.sortBy !== undefined)
-        matched = sortResources(type, matched, query.sortBy, query.sortOrder)
-      return {
-        totalResults: matched.length,
-        resources: matched.slice(offset, offset + query.count),
-      }
-    },
+    list: (type, query, ctx) => reads.list(type, query, ctx),
   }
 }

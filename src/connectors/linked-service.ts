@@ -10,7 +10,7 @@ import type { LinkReads } from './link-reads.ts'
 import type { ProductAdapter, ProductUser } from './product-adapter.ts'
 import type { DeletePolicy } from './profile.ts'
 import { applyCreateRules, applyUpdateRules, type RuleSet } from './rules.ts'
-import { toEtag, toScimResource, toScimView } from './scim-view.ts'
+import { checkIfMatch, toScimResource, toScimView } from './scim-view.ts'
 import { UpstreamFailure } from './upstream-errors.ts'
 
 export interface LinkedServiceOptions {
@@ -37,17 +37,6 @@ const DELETE_OUTCOMES: Record<DeletePolicy, string> = {
   deactivate: 'deactivated',
   remove: 'removed',
   hard: 'deleted',
-}
-
-function checkIfMatch(link: Link, ifMatch: string | undefined) {
-  if (ifMatch === undefined) return
-  const current = toEtag(link.version).replace(/^W\//, '')
-  const accepted = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''))
-  if (!accepted.includes('*') && !accepted.includes(current)) {
-    throw preconditionFailed(
-      `If-Match ${ifMatch} does not match the current version ${toEtag(link.version)}`,
-    )
-  }
 }
 
 /**
@@ -183,7 +172,7 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
       const link = await reads.load('User', id)
       if (link.state !== 'active')
         throw uniqueness(`User ${id} is still being created; try again shortly`)
-      checkIfMatch(link, ctx.ifMatch)
+      checkIfMatch(link.version, ctx.ifMatch)
       ctx.trace.subject = link.userName ?? undefined
       const changed = change(link)
       validator.validate('User', changed, 'replace')
@@ -234,7 +223,7 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
 
     async delete(type, id, ctx) {
       const link = await reads.load(type, id)
-      checkIfMatch(link, ctx.ifMatch)
+      checkIfMatch(link.version, ctx.ifMatch)
       ctx.trace.subject = link.userName ?? undefined
       if (link.state === 'active') {
         await upstream(() => adapter.delete(link, options.deletePolicy, ctx.trace.upstream))

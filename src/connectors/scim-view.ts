@@ -1,3 +1,4 @@
+import { preconditionFailed } from '../scim/errors.ts'
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../scim/schemas.ts'
 import type { JsonObject, ResourceType, ScimResource } from '../scim/types.ts'
 import type { Link } from '../store/links.ts'
@@ -21,6 +22,18 @@ export function toScimView(resource: ScimResource): ScimResource {
 /** RFC 7644 §3.14: the version as a weak ETag. */
 export function toEtag(version: number): string {
   return `W/"${version}"`
+}
+
+/** RFC 7644 §3.14: `If-Match` must be `*` or the current ETag (compared without the weak marker). */
+export function checkIfMatch(version: number, ifMatch: string | undefined): void {
+  if (ifMatch === undefined) return
+  const current = toEtag(version).replace(/^W\//, '')
+  const accepted = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''))
+  if (!accepted.includes('*') && !accepted.includes(current)) {
+    throw preconditionFailed(
+      `If-Match ${ifMatch} does not match the current version ${toEtag(version)}`,
+    )
+  }
 }
 
 export interface ResourceExtras {
