@@ -50,13 +50,9 @@ export function createCircuitBreaker(options: BreakerOptions, now: () => number)
       probing = false
     },
 
-    /** A request that ended without a verdict on the product's health (e.g. a 4xx). */
+    /** An admitted request never reached the product (e.g. over budget): no verdict. */
     released(): void {
-      if (probing) {
-        probing = false
-        failures = 0
-        openedAt = undefined
-      }
+      probing = false
     },
   }
 }

@@ -93,14 +93,23 @@ export function createLinkReads(
     const direction = query.sortOrder === 'descending' ? 'desc' : 'asc'
     const offset = query.startIndex - 1
     if (compiled.exact && (query.sortBy === undefined || column !== undefined)) {
-      const totalResults = await links.count(connectionKey, type, compiled.condition)
-      if (query.count === 0) return { totalResults, resources: [] }
+      if (query.count === 0) {
+        return {
+          totalResults: await links.count(connectionKey, type, compiled.condition),
+          resources: [],
+        }
+      }
       const page = await links.list(connectionKey, type, {
         ...(compiled.condition ? { where: compiled.condition } : {}),
         ...(column ? { orderBy: { column, direction } } : {}),
         limit: query.count,
         offset,
       })
+      // A first page that is not full holds every match: no count query (the common lookup).
+      const totalResults =
+        offset === 0 && page.length < query.count
+          ? page.length
+          : await links.count(connectionKey, type, compiled.condition)
       return { totalResults, resources: await representAll(type, page, ctx) }
     }
     // The filter needs the schema-aware predicate: narrow in SQL, decide in memory.

@@ -50,7 +50,7 @@ function parseTransform(text: string, maps: ValueMaps): Transform | string {
   if (text === 'lowercase' || text === 'uppercase' || text === 'trim') return { kind: text }
   if (text.startsWith('map:')) {
     const name = text.slice(4)
-    return maps[name] ? { kind: 'map', name } : `unknown value map ${name}`
+    return Object.hasOwn(maps, name) ? { kind: 'map', name } : `unknown value map ${name}`
   }
   return `unknown transform ${text}`
 }
@@ -79,7 +79,17 @@ export function parseTemplate(
     last = match.index + match[0].length
   }
   if (last < raw.length) segments.push({ text: raw.slice(last) })
+  for (const segment of segments) {
+    if ('text' in segment && /[{}]/.test(segment.text)) problems.push(`unbalanced brace in ${raw}`)
+  }
   return { template: { raw, segments }, problems }
+}
+
+/** The connection settings a template reads (each must be declared by the profile). */
+export function settingsOf(template: Template): string[] {
+  return template.segments.flatMap((s) =>
+    'source' in s && s.source.kind === 'setting' ? [s.source.name] : [],
+  )
 }
 
 /** The SCIM attributes a template reads (to know which changes a request sends). */
@@ -128,8 +138,11 @@ function applyTransform(value: unknown, transform: Transform, maps: ValueMaps): 
       return typeof value === 'string' ? value.toUpperCase() : value
     case 'trim':
       return typeof value === 'string' ? value.trim() : value
-    case 'map':
-      return maps[transform.name]?.[toText(value)]
+    case 'map': {
+      const map = maps[transform.name]
+      const key = toText(value)
+      return map && Object.hasOwn(map, key) ? map[key] : undefined
+    }
   }
 }
 
@@ -162,7 +175,11 @@ export function renderPath(template: Template, context: RenderContext): string {
       if ('text' in segment) return segment.text
       let value = readSource(segment.source, context)
       for (const t of segment.transforms) value = applyTransform(value, t, context.maps)
-      return encodeURIComponent(toText(value))
+      const text = toText(value)
+      // An empty id or key would turn `/users/{id}` into the collection: never send that.
+      if (text === '')
+        throw new Error(`template ${template.raw} has no value for a path placeholder`)
+      return encodeURIComponent(text)
     })
     .join('')
 }

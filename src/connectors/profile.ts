@@ -2,8 +2,15 @@ import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { Ajv } from 'ajv'
 import { readYamlFile, type ConfigProblem } from '../config/yaml-file.ts'
+import { resolveAttributePath } from '../scim/attribute-paths.ts'
 import type { ResourceType } from '../scim/types.ts'
-import { attributesOf, parseTemplate, type Template, type ValueMaps } from './mapping.ts'
+import {
+  attributesOf,
+  parseTemplate,
+  settingsOf,
+  type Template,
+  type ValueMaps,
+} from './mapping.ts'
 import {
   profileSchema,
   type ProfileFile,
@@ -64,18 +71,25 @@ function compileRequest(
   spec: RequestSpec,
   at: string[],
   maps: ValueMaps,
+  settings: Readonly<Record<string, SettingSpec>>,
   report: Report,
 ): CompiledRequest {
-  const path = parseTemplate(spec.path, 'User', maps)
-  for (const p of path.problems) report([...at, 'path'], `${at.join('.')}.path: ${p}`)
+  const compileOne = (text: string, keys: string[]): Template => {
+    const parsed = parseTemplate(text, 'User', maps)
+    for (const p of parsed.problems) report(keys, `${keys.join('.')}: ${p}`)
+    for (const name of settingsOf(parsed.template)) {
+      if (!Object.hasOwn(settings, name)) {
+        report(keys, `${keys.join('.')}: names an undeclared setting settings.${name}`)
+      }
+    }
+    return parsed.template
+  }
+  const path = compileOne(spec.path, [...at, 'path'])
   const body: Record<string, Template> = {}
   for (const [field, text] of Object.entries(spec.body ?? {})) {
-    const parsed = parseTemplate(text, 'User', maps)
-    for (const p of parsed.problems)
-      report([...at, 'body', field], `${at.join('.')}.body.${field}: ${p}`)
-    body[field] = parsed.template
+    body[field] = compileOne(text, [...at, 'body', field])
   }
-  return { method: spec.method, path: path.template, ...(spec.body ? { body } : {}) }
+  return { method: spec.method, path, ...(spec.body ? { body } : {}) }
 }
 
 function compile(raw: ProfileFile, file: string, report: Report): ConnectorProfile {
@@ -83,7 +97,10 @@ function compile(raw: ProfileFile, file: string, report: Report): ConnectorProfi
   if (!raw.deletePolicies.includes(raw.deletePolicy)) {
     report(['deletePolicy'], `deletePolicy ${raw.deletePolicy} is not among deletePolicies`)
   }
+  const settings = raw.settings ?? {}
   const rules: AttributeRule[] = []
+  // Problems about a rule point at the key as written, which may not be the canonical spelling.
+  const writtenKey = new Map<string, string>()
   for (const [path, spec] of Object.entries(raw.rules ?? {})) {
     const { allowedValues, ...rest } = spec
     if (
@@ -107,32 +124,44 @@ function compile(raw: ProfileFile, file: string, report: Report): ConnectorProfi
           }),
     })
     if (typeof compiled === 'string') report(['rules', path], `rules.${path}: ${compiled}`)
-    else rules.push(compiled)
+    else {
+      rules.push(compiled)
+      writtenKey.set(compiled.path, path)
+    }
   }
   let user: ConnectorProfile['user']
+  if (raw.resources.includes('Group')) {
+    report(
+      ['resources'],
+      'resources: connector profiles support User only (groups are served by the directory)',
+    )
+  }
+  if (raw.user && !resolveAttributePath('User', raw.user.key)) {
+    report(['user', 'key'], `user.key: unknown attribute ${raw.user.key}`)
+  }
   if (raw.mode === 'translate') {
     if (!raw.user) report(['mode'], 'a translate profile needs a user section')
     else {
       const u = raw.user
-      const create = compileRequest(u.create, ['user', 'create'], maps, report)
-      const update = compileRequest(u.update, ['user', 'update'], maps, report)
+      const create = compileRequest(u.create, ['user', 'create'], maps, settings, report)
+      const update = compileRequest(u.update, ['user', 'update'], maps, settings, report)
       const updatable = new Set(Object.values(update.body ?? {}).flatMap(attributesOf))
       const mapped = new Set([
         ...updatable,
         ...Object.values(create.body ?? {}).flatMap(attributesOf),
       ])
       for (const rule of rules) {
-        if (!mapped.has(rule.path))
-          report(
-            ['rules', rule.path],
-            `rules.${rule.path}: the connector does not map ${rule.path}`,
-          )
+        const key = writtenKey.get(rule.path) ?? rule.path
+        if (!mapped.has(rule.path)) {
+          report(['rules', key], `rules.${key}: the connector does not map ${rule.path}`)
+        }
       }
       const remove =
         u.delete?.remove &&
-        compileRequest(u.delete.remove, ['user', 'delete', 'remove'], maps, report)
+        compileRequest(u.delete.remove, ['user', 'delete', 'remove'], maps, settings, report)
       const hard =
-        u.delete?.hard && compileRequest(u.delete.hard, ['user', 'delete', 'hard'], maps, report)
+        u.delete?.hard &&
+        compileRequest(u.delete.hard, ['user', 'delete', 'hard'], maps, settings, report)
       for (const policy of raw.deletePolicies) {
         if (policy === 'remove' && !remove)
           report(['deletePolicies'], 'deletePolicy remove needs user.delete.remove')
@@ -145,7 +174,7 @@ function compile(raw: ProfileFile, file: string, report: Report): ConnectorProfi
         key: u.key,
         nativeId: u.nativeId.split('.'),
         create,
-        lookup: compileRequest(u.lookup, ['user', 'lookup'], maps, report),
+        lookup: compileRequest(u.lookup, ['user', 'lookup'], maps, settings, report),
         update,
         delete: { ...(remove ? { remove } : {}), ...(hard ? { hard } : {}) },
         reactivate: u.reactivate,

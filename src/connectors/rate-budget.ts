@@ -5,38 +5,37 @@ export interface BudgetOptions {
   concurrency: number
 }
 
+const WINDOW_MS = 60_000
+
 /**
- * A connection's budget toward its product: a token bucket refilled at the documented rate,
- * and a concurrency limit. `acquire` waits for both (bounded by `maxWaitMs`) and returns a
- * release function, or undefined when the wait would be too long.
+ * A connection's budget toward its product: at most `requestsPerMinute` requests in any
+ * 60-second window (a sliding log of send times, so no window ever holds more), and at most
+ * `concurrency` in flight. `acquire` waits for both, up to `maxWaitMs`, and returns a release
+ * function, or undefined when the wait would be longer.
  */
 export function createRateBudget(
   options: BudgetOptions,
   now: () => number,
   sleep: (ms: number) => Promise<void>,
 ) {
-  const perMs = options.requestsPerMinute / 60_000
-  const burst = Math.max(
-    1,
-    Math.min(options.requestsPerMinute, Math.ceil(options.requestsPerMinute / 6)),
-  )
-  let tokens = burst
-  let at = now()
+  const limit = Math.max(1, Math.floor(options.requestsPerMinute))
+  const sent: number[] = []
   let inFlight = 0
+  /** A product's 429 holds every request back until this time. */
+  let pausedUntil = 0
 
-  function refill() {
-    const t = now()
-    tokens = Math.min(burst, tokens + (t - at) * perMs)
-    at = t
+  function prune(t: number) {
+    while (sent.length > 0 && (sent[0] as number) <= t - WINDOW_MS) sent.shift()
   }
 
   return {
     async acquire(maxWaitMs: number): Promise<(() => void) | undefined> {
       const deadline = now() + maxWaitMs
       for (;;) {
-        refill()
-        if (tokens >= 1 && inFlight < options.concurrency) {
-          tokens -= 1
+        const t = now()
+        prune(t)
+        if (t >= pausedUntil && sent.length < limit && inFlight < options.concurrency) {
+          sent.push(t)
           inFlight += 1
           let released = false
           return () => {
@@ -44,16 +43,20 @@ export function createRateBudget(
             released = true
           }
         }
-        const wait = tokens >= 1 ? 10 : Math.ceil((1 - tokens) / perMs)
-        if (now() + wait > deadline) return undefined
-        await sleep(Math.min(wait, 250))
+        const wait =
+          t < pausedUntil
+            ? pausedUntil - t
+            : sent.length >= limit
+              ? (sent[0] as number) + WINDOW_MS - t
+              : 10
+        if (t + wait > deadline) return undefined
+        await sleep(Math.min(Math.max(wait, 1), 250))
       }
     },
 
-    /** A product's 429 empties the bucket so the whole connection backs off together. */
-    drain(): void {
-      refill()
-      tokens = Math.min(tokens, 0)
+    /** After a product's 429: nothing more is sent until its Retry-After has passed. */
+    pause(ms: number): void {
+      pausedUntil = Math.max(pausedUntil, now() + ms)
     },
   }
 }

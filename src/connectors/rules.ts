@@ -45,7 +45,7 @@ export function compileRule(
   const resolved = resolveAttributePath(type, path)
   if (!resolved) return `rule on unknown attribute ${path}`
   const definition = resolved.subAttribute ?? resolved.attribute
-  if (definition.multiValued || definition.type === 'complex')
+  if (resolved.attribute.multiValued || definition.type === 'complex')
     return `rule on ${path} must name a simple attribute`
   return { ...spec, path: resolved.path, keys: resolved.keys, caseExact: definition.caseExact }
 }
@@ -123,7 +123,8 @@ export function applyCreateRules(
 }
 
 function same(rule: AttributeRule, a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-  if (!rule.caseExact && typeof a === 'string' && typeof b === 'string')
+  // Allowed values are matched exactly, so a case-only change is a change to check.
+  if (!rule.caseExact && !rule.allowedValues && typeof a === 'string' && typeof b === 'string')
     return a.toLowerCase() === b.toLowerCase()
   return JSON.stringify(a) === JSON.stringify(b)
 }

@@ -56,6 +56,8 @@ export interface UpstreamClientOptions {
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined
   if (/^\d+$/.test(value.trim())) return Number(value.trim())
+  // Anything else must be an HTTP date (it names a weekday or month); `-5` or `1.5` is invalid.
+  if (!/[a-z]/i.test(value)) return undefined
   const at = Date.parse(value)
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000))
 }
@@ -177,10 +179,11 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
         const { response } = result
         log(response.status, started, n)
         if (response.status === 429) {
-          options.breaker.released()
-          options.budget.drain()
+          // Rate limited is not unwell: the product answered.
+          options.breaker.succeeded()
           const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now())
           const waitMs = retryAfter !== undefined ? retryAfter * 1000 : backoff(n)
+          options.budget.pause(waitMs)
           // A 429 means the product did not act: safe to resend even a create.
           if (retriesLeft && waitMs <= options.maxRetryWaitMs) {
             await options.sleep(waitMs)
@@ -203,8 +206,8 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
             ...(message ? { message } : {}),
           })
         }
-        if (response.status === 401 || response.status === 403) options.breaker.released()
-        else options.breaker.succeeded()
+        // Any answer below 500 means the product is up, whatever it thought of the request.
+        options.breaker.succeeded()
         return response
       }
     },

@@ -4,7 +4,7 @@ import {
   forbidden,
   gatewayTimeout,
   invalidValue,
-  notFound,
+  endpointNotFound,
   serviceUnavailable,
   tooManyRequests,
   uniqueness,
@@ -30,12 +30,16 @@ export class UpstreamFailure extends Error {
   }
 }
 
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g
+
 /** The product's own words, kept short and printable; never a whole upstream body. */
 export function sanitise(text: string | undefined, max = 200): string | undefined {
   if (!text) return undefined
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean
+  // C0 and C1 controls and bidirectional overrides could disguise a detail where it is shown.
+  const clean = text.replace(UNPRINTABLE, ' ').trim()
+  const chars = Array.from(clean)
+  return chars.length > max ? `${chars.slice(0, max).join('')}…` : clean
 }
 
 export interface UpstreamAnswer {
@@ -71,7 +75,9 @@ export function mapUpstreamAnswer(
       forbidden(`${product} refused for plan or licence reasons${said}`),
       true,
     )
-  if (status === 404) return new UpstreamFailure(notFound(resource, `in ${product}${said}`), true)
+  if (status === 404) {
+    return new UpstreamFailure(endpointNotFound(`${product} has no such ${resource}${said}`), true)
+  }
   if (status === 409)
     return new UpstreamFailure(uniqueness(`${product} already has this ${resource}${said}`), true)
   if (status === 429) {

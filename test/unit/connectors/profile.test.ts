@@ -231,14 +231,6 @@ const broken: BrokenCase[] = [
 let root = ''
 let counter = 0
 
-before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'connector-profiles-'))
-})
-
-after(async () => {
-  await rm(root, { recursive: true, force: true })
-})
-
 /** Writes the files into a folder of their own and returns the folder. */
 async function folderWith(files: Record<string, string>): Promise<string> {
   const dir = join(root, `case-${++counter}`)
@@ -269,6 +261,14 @@ function profileIn(
 }
 
 describe('connectors/profile', () => {
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'connector-profiles-'))
+  })
+
+  after(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
+
   describe('the shipped connectors/ folder', () => {
     let profiles: ReadonlyMap<string, ConnectorProfile>
 

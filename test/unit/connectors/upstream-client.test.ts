@@ -60,46 +60,6 @@ let refusedUrl = ''
 let script: Handler[] = []
 let received: Received[] = []
 
-before(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      received.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        authorization: req.headers.authorization,
-        contentType: req.headers['content-type'],
-        body: Buffer.concat(chunks).toString('utf8'),
-      })
-      const handler = script.length > 1 ? script.shift() : script[0]
-      ;(handler ?? reply(500))(req, res)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`
-  // A port that was just open and is now closed: connecting to it is refused.
-  const closed = createServer()
-  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
-  refusedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/api`
-  await new Promise<void>((resolve) => closed.close(() => resolve()))
-})
-
-after(async () => {
-  server.closeAllConnections()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-})
-
-beforeEach(() => {
-  script = []
-  received = []
-})
-
-afterEach(() => {
-  // Hanging requests were aborted by the client; make sure none keeps a socket open.
-  server.closeIdleConnections()
-})
-
 function describeError(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || !('message' in body)) return undefined
   return typeof body.message === 'string' ? body.message : undefined
@@ -221,6 +181,46 @@ function requireFailure(h: Harness, response: Awaited<ReturnType<UpstreamClient[
 }
 
 describe('connectors/upstream-client', () => {
+  before(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.on('end', () => {
+        received.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          authorization: req.headers.authorization,
+          contentType: req.headers['content-type'],
+          body: Buffer.concat(chunks).toString('utf8'),
+        })
+        const handler = script.length > 1 ? script.shift() : script[0]
+        ;(handler ?? reply(500))(req, res)
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`
+    // A port that was just open and is now closed: connecting to it is refused.
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    refusedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/api`
+    await new Promise<void>((resolve) => closed.close(() => resolve()))
+  })
+
+  after(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+
+  beforeEach(() => {
+    script = []
+    received = []
+  })
+
+  afterEach(() => {
+    // Hanging requests were aborted by the client; make sure none keeps a socket open.
+    server.closeIdleConnections()
+  })
+
   describe('a successful request', () => {
     it('sends the method, path, JSON body and credential, and parses the JSON answer', async () => {
       script = [reply(201, { id: 'n-1', email: 'a@example.com' })]
