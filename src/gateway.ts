@@ -16,6 +16,7 @@ import { createEventStore, type EventStore } from './store/events.ts'
 import { createGroupMemberStore } from './store/group-members.ts'
 import { createLinkClaims } from './store/link-claims.ts'
 import { createLinkStore } from './store/links.ts'
+import { openReadConnection } from './store/read-runner.ts'
 import { createTokenStore, type TokenStore } from './store/tokens.ts'
 import { createConnectionResolver, type ConnectionResolver } from './tenancy/connections.ts'
 import { createJwksCache, createJwtVerifier, type JwtVerifier } from './tenancy/jwt-auth.ts'
@@ -52,8 +53,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { settings, log } = options
   const now = options.now ?? (() => new Date())
   const db = await openDatabase(settings.database)
-  const links = createLinkStore(db)
-  const members = createGroupMemberStore(db)
+  const reader = openReadConnection(settings.database)
+  const links = createLinkStore(db, reader.read)
+  const members = createGroupMemberStore(db, reader.read)
   const tokens = createTokenStore(db)
   const claims = createLinkClaims(db)
   const events = createEventStore(db)
@@ -120,6 +122,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     close: async () => {
       config.close()
       await events.close()
+      reader.close()
       await db.destroy()
     },
   }

@@ -20,8 +20,8 @@ function subjectOf(body: unknown): string | undefined {
 }
 
 /**
- * Records every authenticated SCIM operation in the provisioning log: who, what, the
- * outcome with its reason, the upstream calls and the changes the product ignored.
+ * Records authenticated SCIM operations in the provisioning log: who, what, the outcome with
+ * its reason, the upstream calls and the changes the product ignored.
  */
 export function provisioningLog(events: EventStore, now: () => Date): RequestHandler {
   return (req, res, next) => {
@@ -29,6 +29,10 @@ export function provisioningLog(events: EventStore, now: () => Date): RequestHan
     res.on('finish', () => {
       const scope = res.locals.scope
       if (!scope) return
+      // Successful reads are not provisioning: an IdP's cycle makes thousands of them. They
+      // are counted per connection elsewhere; failed reads are logged like any failure.
+      const read = req.method === 'GET' || (req.method === 'POST' && req.path.endsWith('/.search'))
+      if (read && res.statusCode < 400) return
       const trace = res.locals.trace ?? { upstream: [], ignored: [] }
       const match = RESOURCE_PATH.exec(req.path)
       const failedUpstream = trace.upstream.some(

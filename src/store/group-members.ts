@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { ResourceType } from '../scim/types.ts'
+import type { ReadRunner } from './read-runner.ts'
 
 /** A member row: large groups are rows, never a JSON array rewritten on every change. */
 export interface Member {
@@ -40,7 +41,13 @@ const toMember = (r: JoinedRecord): Member => ({
 
 export type GroupMemberStore = ReturnType<typeof createGroupMemberStore>
 
-export function createGroupMemberStore(db: Knex) {
+/**
+ * @param read runs reads outside transactions (see read-runner.ts); defaults to knex itself.
+ */
+export function createGroupMemberStore(
+  db: Knex,
+  read: ReadRunner = async (q) => (await q) as unknown[],
+) {
   const table = (trx: Knex | Knex.Transaction, connectionKey: string) =>
     trx<MemberRecord>('group_members').where({ connection_key: connectionKey })
 
@@ -113,9 +120,10 @@ export function createGroupMemberStore(db: Knex) {
     ): Promise<Member[]> {
       const out: Member[] = []
       for (const part of chunks(groupIds)) {
-        const rows = (await joined(trx, connectionKey, 'member')
+        const query = joined(trx, connectionKey, 'member')
           .whereIn('gm.group_id', part)
-          .orderBy(['gm.group_id', 'gm.member_id'])) as JoinedRecord[]
+          .orderBy(['gm.group_id', 'gm.member_id'])
+        const rows = (trx === db ? await read(query) : await query) as JoinedRecord[]
         out.push(...rows.map(toMember))
       }
       return out
@@ -125,9 +133,11 @@ export function createGroupMemberStore(db: Knex) {
     async groupsOf(connectionKey: string, memberIds: readonly string[]): Promise<Member[]> {
       const out: Member[] = []
       for (const part of chunks(memberIds)) {
-        const rows = (await joined(db, connectionKey, 'group')
-          .whereIn('gm.member_id', part)
-          .orderBy(['gm.member_id', 'gm.group_id'])) as JoinedRecord[]
+        const rows = (await read(
+          joined(db, connectionKey, 'group')
+            .whereIn('gm.member_id', part)
+            .orderBy(['gm.member_id', 'gm.group_id']),
+        )) as JoinedRecord[]
         out.push(...rows.map(toMember))
       }
       return out

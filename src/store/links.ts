@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { ResourceType, ScimResource } from '../scim/types.ts'
+import type { ReadRunner } from './read-runner.ts'
 
 export type LinkState = 'pending' | 'active' | 'tombstoned'
 
@@ -114,7 +115,10 @@ export function fromRecord(record: LinkRecord): Link {
 
 export type LinkStore = ReturnType<typeof createLinkStore>
 
-export function createLinkStore(db: Knex) {
+/**
+ * @param read runs reads outside transactions (see read-runner.ts); defaults to knex itself.
+ */
+export function createLinkStore(db: Knex, read: ReadRunner = async (q) => (await q) as unknown[]) {
   const scoped = (trx: Knex | Knex.Transaction, connectionKey: string, type: ResourceType) =>
     trx<LinkRecord>('links').where({ connection_key: connectionKey, resource_type: type })
   // Reads see live links only. The condition is spelled as in the partial unique indexes, so
@@ -161,7 +165,8 @@ export function createLinkStore(db: Knex) {
       id: string,
       trx: Knex | Knex.Transaction = db,
     ): Promise<Link | undefined> {
-      const record = await live(trx, connectionKey, type).andWhere({ id }).first()
+      const query = live(trx, connectionKey, type).andWhere({ id }).limit(1)
+      const [record] = (trx === db ? await read(query) : await query) as LinkRecord[]
       return record ? fromRecord(record) : undefined
     },
 
@@ -234,13 +239,13 @@ export function createLinkStore(db: Knex) {
     listQuery,
 
     async list(connectionKey: string, type: ResourceType, query: LinkQuery): Promise<Link[]> {
-      return (await listQuery(connectionKey, type, query)).map(fromRecord)
+      return ((await read(listQuery(connectionKey, type, query))) as LinkRecord[]).map(fromRecord)
     },
 
     async count(connectionKey: string, type: ResourceType, where?: LinkCondition): Promise<number> {
       const builder = live(db, connectionKey, type).count({ n: '*' })
       if (where) builder.andWhere(where)
-      const row = (await builder.first()) as { n: number | string } | undefined
+      const [row] = (await read(builder)) as { n: number | string }[]
       return Number(row?.n ?? 0)
     },
   }
