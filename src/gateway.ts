@@ -108,6 +108,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       config: () => config.current(),
       lastReload: () => config.lastReload(),
       reload: (reason) => config.reload(reason),
+      upstream,
       now,
     },
     log,

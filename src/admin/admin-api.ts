@@ -1,6 +1,8 @@
 import express, { Router } from 'express'
 import type { ConfigGeneration, ReloadOutcome } from '../config/config-manager.ts'
+import type { UpstreamRegistry } from '../connectors/upstream-registry.ts'
 import { bodyErrors } from '../http/scim-json.ts'
+import { connectionStatuses } from './connection-status.ts'
 import { badRequest, endpointNotFound, invalidValue } from '../scim/errors.ts'
 import { isJsonObject } from '../scim/types.ts'
 import type { TokenRecord, TokenStore } from '../store/tokens.ts'
@@ -11,6 +13,7 @@ export interface AdminApiOptions {
   config: () => ConfigGeneration<unknown>
   lastReload: () => ReloadOutcome | null
   reload: (reason: string) => Promise<ReloadOutcome>
+  upstream: UpstreamRegistry
   now: () => Date
 }
 
@@ -82,6 +85,10 @@ export function adminApi(options: AdminApiOptions): Router {
       throw endpointNotFound(`No active token ${req.params.id}`)
     }
     res.status(204).end()
+  })
+
+  router.get('/connections', (_req, res) => {
+    res.json({ connections: connectionStatuses(options.config(), options.upstream, options.now()) })
   })
 
   router.get('/config', (_req, res) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { endpointNotFound, preconditionFailed, uniqueness } from '../scim/errors.ts'
+import { endpointNotFound, notFound, preconditionFailed, uniqueness } from '../scim/errors.ts'
 import { applyPatch } from '../scim/patch.ts'
 import type { RequestContext, ResourceService, ResourceType, ScimResource } from '../scim/types.ts'
 import type { ResourceValidator } from '../scim/validate.ts'
@@ -63,6 +63,39 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
   const exists = (userName: unknown) =>
     uniqueness(`A user with userName ${JSON.stringify(userName)} already exists`)
 
+  /**
+   * Links a user the product already has (made outside the gateway, or by a create whose
+   * answer was lost), then makes it look as the IdP wants. A definite failure releases the
+   * claim, so the IdP's retry is not held back.
+   */
+  async function adopt(
+    link: Link,
+    found: ProductUser,
+    view: ScimResource,
+    revived: boolean,
+    ctx: RequestContext,
+  ): Promise<ScimResource> {
+    const calls = ctx.trace.upstream
+    try {
+      const notSent = await adapter.update({ ...link, nativeId: found.nativeId }, {}, view, calls)
+      ctx.trace.ignored.push(...notSent)
+    } catch (err) {
+      if (err instanceof UpstreamFailure) {
+        if (err.misconfigured) options.onMisconfigured(err.scimError.detail)
+        if (err.definite) await claims.release(link, revived, now())
+        throw err.scimError
+      }
+      throw err
+    }
+    return confirm(link, found, view, ctx)
+  }
+
+  async function confirm(link: Link, found: ProductUser, view: ScimResource, ctx: RequestContext) {
+    const confirmed = await claims.confirm(link, found.nativeId, view, now(), found.id ?? link.id)
+    ctx.trace.resourceId = confirmed.id
+    return reads.represent(confirmed, ctx)
+  }
+
   /** Calls the product for a claimed link and confirms it; a product 409 adopts the product's user. */
   async function complete(
     link: Link,
@@ -83,22 +116,39 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
       if (!(err instanceof UpstreamFailure)) throw err
       if (err.misconfigured) options.onMisconfigured(err.scimError.detail)
       if (err.scimError.status !== 409) {
+        // An unknown outcome ends the claim's time in flight at once: the next request for
+        // this user reconciles it instead of waiting for the claim to age.
         if (err.definite) await claims.release(link, revived, now())
+        else await claims.abandon(link)
         throw err.scimError
       }
-      // The product already has this user (made outside the gateway, or by a create whose
-      // answer was lost): link it, then make it look as the IdP wants.
-      const adopted = await upstream(() => adapter.findByKey(view, calls))
-      if (!adopted) {
+      const existing = await upstream(() => adapter.findByKey(view, calls))
+      if (!existing) {
         await claims.release(link, revived, now())
         throw err.scimError
       }
-      await upstream(() => adapter.update({ ...link, nativeId: adopted.nativeId }, {}, view, calls))
-      found = adopted
+      return adopt(link, existing, view, revived, ctx)
     }
-    const confirmed = await claims.confirm(link, found.nativeId, view, now(), found.id ?? link.id)
-    ctx.trace.resourceId = confirmed.id
-    return reads.represent(confirmed, ctx)
+    ctx.trace.ignored.push(...(adapter.ignoredOnCreate?.(view) ?? []))
+    return confirm(link, found, view, ctx)
+  }
+
+  /**
+   * A pending link found by an update or a delete: a create in flight (409), or one whose
+   * outcome was never learned, settled now by the product's key. Returns the active link, or
+   * undefined when the product never got the user (the claim is then released).
+   */
+  async function settle(link: Link, ctx: RequestContext): Promise<Link | undefined> {
+    if (link.state === 'active') return link
+    if (Date.now() - Date.parse(link.updatedAt) < options.claimTtlMs) {
+      throw uniqueness(`User ${link.id} is still being created; try again shortly`)
+    }
+    const found = await upstream(() => adapter.findByKey(link.scim, ctx.trace.upstream))
+    if (!found) {
+      await claims.release(link, false, now())
+      return undefined
+    }
+    return claims.confirm(link, found.nativeId, link.scim, now(), found.id ?? link.id)
   }
 
   async function create(resource: ScimResource, ctx: RequestContext): Promise<ScimResource> {
@@ -116,11 +166,10 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
             `A create for userName ${JSON.stringify(userName)} is already in progress`,
           )
         }
+        // Its outcome was never learned: ask the product by its key before creating again.
+        // If the lost create landed, this create is its retry: link it and answer as created.
         const landed = await upstream(() => adapter.findByKey(view, ctx.trace.upstream))
-        if (landed) {
-          await claims.confirm(live, landed.nativeId, live.scim, now(), landed.id ?? live.id)
-          throw exists(userName)
-        }
+        if (landed) return adopt(live, landed, view, false, ctx)
         await claims.renew(live, now())
         return complete(live, view, false, ctx)
       }
@@ -169,9 +218,8 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
     change: (link: Link) => ScimResource,
   ): Promise<ScimResource> {
     for (let attempt = 0; ; attempt++) {
-      const link = await reads.load('User', id)
-      if (link.state !== 'active')
-        throw uniqueness(`User ${id} is still being created; try again shortly`)
+      const link = await settle(await reads.load('User', id), ctx)
+      if (!link) throw notFound('User', id)
       checkIfMatch(link.version, ctx.ifMatch)
       ctx.trace.subject = link.userName ?? undefined
       const changed = change(link)
@@ -222,13 +270,15 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
     },
 
     async delete(type, id, ctx) {
-      const link = await reads.load(type, id)
-      checkIfMatch(link.version, ctx.ifMatch)
-      ctx.trace.subject = link.userName ?? undefined
-      if (link.state === 'active') {
+      const loaded = await reads.load(type, id)
+      checkIfMatch(loaded.version, ctx.ifMatch)
+      ctx.trace.subject = loaded.userName ?? undefined
+      // A claim whose create never reached the product is simply gone once released.
+      const link = await settle(loaded, ctx)
+      if (link) {
         await upstream(() => adapter.delete(link, options.deletePolicy, ctx.trace.upstream))
+        await claims.tombstone(link, now())
       }
-      await claims.tombstone(link, now())
       // The IdP sees the resource gone (204) whatever the product did with it.
       ctx.trace.outcome = DELETE_OUTCOMES[options.deletePolicy]
     },

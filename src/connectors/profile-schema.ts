@@ -22,6 +22,8 @@ export interface SettingSpec {
   required?: boolean
   default?: string | string[]
   description?: string
+  /** This date is when the connection's upstream credential expires: warn before it. */
+  credentialExpiry?: boolean
 }
 
 /** `connectors/<name>.yaml` as written: product knowledge, tenant-independent. */
@@ -58,9 +60,10 @@ export interface ProfileFile {
   }
   scim?: {
     path: string
+    /** The SCIM attributes the product holds; others are kept in the view and not sent. */
+    attributes: string[]
     update?: 'patch' | 'put'
     reactivate?: 'post' | 'update'
-    createdStatus?: number[]
   }
 }
 
@@ -138,6 +141,7 @@ export const profileSchema: SchemaObject = {
           required: { type: 'boolean' },
           default: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
           description: { type: 'string' },
+          credentialExpiry: { type: 'boolean' },
         },
       },
     },
@@ -187,12 +191,12 @@ export const profileSchema: SchemaObject = {
     scim: {
       type: 'object',
       additionalProperties: false,
-      required: ['path'],
+      required: ['path', 'attributes'],
       properties: {
         path: { type: 'string', pattern: '^/' },
+        attributes: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' } },
         update: { enum: ['patch', 'put'] },
         reactivate: { enum: ['post', 'update'] },
-        createdStatus: { type: 'array', items: { type: 'integer', minimum: 200, maximum: 299 } },
       },
     },
   },

@@ -57,9 +57,10 @@ export interface ConnectorProfile {
   }
   scim?: {
     path: string
+    /** Canonical paths of the SCIM attributes the product holds. */
+    attributes: readonly string[]
     update: 'patch' | 'put'
     reactivate: 'post' | 'update'
-    createdStatus: readonly number[]
   }
 }
 
@@ -183,6 +184,22 @@ function compile(raw: ProfileFile, file: string, report: Report): ConnectorProfi
     }
   }
   if (raw.mode === 'proxy' && !raw.scim) report(['mode'], 'a proxy profile needs a scim section')
+  const scimAttributes: string[] = []
+  raw.scim?.attributes.forEach((path, index) => {
+    const resolved = resolveAttributePath('User', path)
+    if (!resolved)
+      report(['scim', 'attributes', String(index)], `scim.attributes: unknown attribute ${path}`)
+    else scimAttributes.push(resolved.path)
+  })
+  if (raw.mode === 'proxy') {
+    for (const rule of rules) {
+      const held = scimAttributes.some((a) => rule.path === a || rule.path.startsWith(`${a}.`))
+      if (!held) {
+        const key = writtenKey.get(rule.path) ?? rule.path
+        report(['rules', key], `rules.${key}: the connector does not send ${rule.path}`)
+      }
+    }
+  }
   if (raw.mode === 'proxy' && raw.deletePolicies.includes('remove')) {
     report(['deletePolicies'], 'a proxy profile supports deactivate and hard deletes only')
   }
@@ -218,9 +235,9 @@ function compile(raw: ProfileFile, file: string, report: Report): ConnectorProfi
       ? {
           scim: {
             path: raw.scim.path.replace(/\/+$/, ''),
+            attributes: scimAttributes,
             update: raw.scim.update ?? 'patch',
             reactivate: raw.scim.reactivate ?? 'update',
-            createdStatus: raw.scim.createdStatus ?? [201],
           },
         }
       : {}),

@@ -145,7 +145,8 @@ export function applyUpdateRules(
   for (const rule of set.rules) {
     const old = read(before, rule.keys)
     let value = read(result, rule.keys)
-    if (rule.keepWhenAbsent && value === undefined && old !== undefined) {
+    // The product treats an empty value like an absent one (Torii's userType).
+    if (rule.keepWhenAbsent && isEmpty(value) && !isEmpty(old)) {
       result = write(result, rule.keys, old)
       value = old
     }

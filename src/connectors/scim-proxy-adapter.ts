@@ -2,7 +2,13 @@ import { badGateway } from '../scim/errors.ts'
 import { PATCH_OP_SCHEMA, USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../scim/schemas.ts'
 import type { JsonValue, ScimResource } from '../scim/types.ts'
 import type { Link } from '../store/links.ts'
-import { changedAttributes, type ProductAdapter, type ProductUser } from './product-adapter.ts'
+import {
+  changedAttributes,
+  pickAttributes,
+  touchesAttributes,
+  type ProductAdapter,
+  type ProductUser,
+} from './product-adapter.ts'
 import type { ConnectorProfile } from './profile.ts'
 import { UpstreamFailure } from './upstream-errors.ts'
 import { requireSuccess, type UpstreamCall, type UpstreamClient } from './upstream-client.ts'
@@ -40,16 +46,20 @@ export function createScimProxyAdapter(options: ScimProxyAdapterOptions): Produc
       throw new Error(`profile ${profile.name} has no scim section`)
     })()
   const users = `${scim.path}/Users`
+  /** Only what the product holds is ever sent to it. */
+  const held = (view: ScimResource) => pickAttributes(view, scim.attributes)
+  const notHeld = (paths: readonly string[]) =>
+    paths
+      .filter((path) => !touchesAttributes(path, scim.attributes))
+      .map((attribute) => ({ attribute, rule: 'notSentByConnector' }))
 
   async function post(view: ScimResource, calls: UpstreamCall[]): Promise<ProductUser> {
     const response = await client.send(
-      { method: 'POST', path: users, body: toUpstream(view), idempotent: false },
+      { method: 'POST', path: users, body: toUpstream(held(view)), idempotent: false },
       calls,
     )
-    // Some products answer a create with 200 (Infisical); any 2xx the profile names is a create.
-    if (!scim.createdStatus.includes(response.status))
-      requireSuccess(client, response, options.describeError, 'user')
-    if (response.status >= 300) requireSuccess(client, response, options.describeError, 'user')
+    // Any 2xx is a create: Infisical answers 200 (the IdP still gets 201).
+    requireSuccess(client, response, options.describeError, 'user')
     const id = idOf(response.body, profile.product)
     return { nativeId: id, id }
   }
@@ -90,32 +100,37 @@ export function createScimProxyAdapter(options: ScimProxyAdapterOptions): Produc
 
     async update(link, before, after, calls) {
       const changed = changedAttributes(before, after)
-      if (changed.length === 0) return []
+      const ignored = notHeld(changed)
+      const sent = changed.filter((path) => touchesAttributes(path, scim.attributes))
+      if (sent.length === 0) return ignored
+      // Torii updates only active users and reactivates them with POST /Users.
       const reactivating = before.active === false && after.active === true
-      if (reactivating && scim.reactivate === 'post') {
-        // Torii: an inactive user is reactivated by POST /Users, not by PUT or PATCH.
+      if (scim.reactivate === 'post' && reactivating) {
         await post(after, calls)
-        return []
+        return ignored
       }
-      if (before.active === false && !reactivating) {
-        // The product updates only active users: keep the change, send it on reactivation.
-        return changed.map((attribute) => ({ attribute, rule: 'sentOnReactivation' }))
+      if (scim.reactivate === 'post' && before.active === false) {
+        // Kept in the view and sent on reactivation.
+        return [...ignored, ...sent.map((attribute) => ({ attribute, rule: 'sentOnReactivation' }))]
       }
+      const id = encodeURIComponent(link.nativeId ?? link.id)
       if (scim.update === 'put') {
         const response = await client.send(
           {
             method: 'PUT',
-            path: `${users}/${encodeURIComponent(link.nativeId ?? link.id)}`,
-            body: toUpstream({ id: link.nativeId ?? link.id, ...after }),
+            path: `${users}/${id}`,
+            body: toUpstream({ id: link.nativeId ?? link.id, ...held(after) }),
             idempotent: true,
           },
           calls,
         )
         requireSuccess(client, response, options.describeError, 'user')
-        return []
+        return ignored
       }
+      // One operation per top-level attribute that changed, with only what the product holds.
+      const next = held(after)
       const keys = new Set(
-        changed.map((path) =>
+        sent.map((path) =>
           path.startsWith('urn:')
             ? path.slice(0, path.lastIndexOf(':'))
             : (path.split('.')[0] ?? path),
@@ -123,15 +138,18 @@ export function createScimProxyAdapter(options: ScimProxyAdapterOptions): Produc
       )
       await patch(
         link,
-        [...keys].map((key) =>
-          after[key] === undefined
+        [...keys].map((key) => {
+          const value = next[key]
+          return value === undefined
             ? { op: 'remove', path: key }
-            : { op: 'replace', path: key, value: after[key] },
-        ),
+            : { op: 'replace', path: key, value }
+        }),
         calls,
       )
-      return []
+      return ignored
     },
+
+    ignoredOnCreate: (view) => notHeld(changedAttributes({}, view)),
 
     async reactivate(_link, view, calls) {
       return post(view, calls)

@@ -1,7 +1,7 @@
 import { badGateway } from '../scim/errors.ts'
 import type { ScimResource } from '../scim/types.ts'
 import type { Link } from '../store/links.ts'
-import { renderBody, renderPath, type RenderContext } from './mapping.ts'
+import { attributesOf, renderBody, renderPath, type RenderContext } from './mapping.ts'
 import { changedAttributes, type ProductAdapter, type ProductUser } from './product-adapter.ts'
 import type { CompiledRequest, ConnectorProfile } from './profile.ts'
 import type { IgnoredChange } from './rules.ts'
@@ -33,7 +33,7 @@ export function createTranslateAdapter(options: TranslateAdapterOptions): Produc
   const { profile, client } = options
   const user: NonNullable<ConnectorProfile['user']> = profile.user ?? missing(profile, 'user')
 
-  const contextOf = (view: ScimResource, link?: Link): RenderContext => {
+  const contextOf = (view: ScimResource, link?: Pick<Link, 'nativeId'>): RenderContext => {
     const key = view[user.key]
     return {
       resource: view,
@@ -75,11 +75,21 @@ export function createTranslateAdapter(options: TranslateAdapterOptions): Produc
   async function create(view: ScimResource, calls: UpstreamCall[]): Promise<ProductUser> {
     const response = await send(user.create, contextOf(view), calls, false)
     requireSuccess(client, response, options.describeError, 'user')
-    return { nativeId: nativeIdOf(response.body) }
+    const created = { nativeId: nativeIdOf(response.body) }
+    // A product's new user is active: an IdP creating an inactive one gets it deactivated.
+    if (view.active === false) {
+      await update({ nativeId: created.nativeId }, { ...view, active: true }, view, calls)
+    }
+    return created
   }
 
+  const sentOnCreate = new Set([
+    ...Object.values(user.create.body ?? {}).flatMap(attributesOf),
+    ...user.updatable,
+  ])
+
   async function update(
-    link: Link,
+    link: Pick<Link, 'nativeId'>,
     before: ScimResource,
     after: ScimResource,
     calls: UpstreamCall[],
@@ -106,6 +116,11 @@ export function createTranslateAdapter(options: TranslateAdapterOptions): Produc
   return {
     create,
     update,
+
+    ignoredOnCreate: (view) =>
+      changedAttributes({}, view)
+        .filter((path) => !sentOnCreate.has(path))
+        .map((attribute) => ({ attribute, rule: 'notSentByConnector' })),
 
     async findByKey(view, calls) {
       const response = await send(user.lookup, contextOf(view), calls, true)

@@ -34,7 +34,8 @@ export function provisioningLog(events: EventStore, now: () => Date): RequestHan
       const read = req.method === 'GET' || (req.method === 'POST' && req.path.endsWith('/.search'))
       if (read && res.statusCode < 400) return
       const trace = res.locals.trace ?? { upstream: [], ignored: [] }
-      const match = RESOURCE_PATH.exec(req.path)
+      // `req.path` is relative to whichever router ran last: read the URL as it came in.
+      const match = RESOURCE_PATH.exec(req.originalUrl.split('?')[0] ?? '')
       const failedUpstream = trace.upstream.some(
         (c) => typeof c.status !== 'number' || c.status >= 500 || c.status === 429,
       )

@@ -98,6 +98,16 @@ export function createLinkClaims(db: Knex) {
         .update({ updated_at: now })
     },
 
+    /**
+     * The product's answer was lost: the claim is no longer in flight, so its time is set
+     * to the epoch and the next request for this user reconciles it at once.
+     */
+    async abandon(link: Link): Promise<void> {
+      await scoped(db, link.connectionKey, link.resourceType)
+        .andWhere({ id: link.id, state: 'pending' })
+        .update({ updated_at: new Date(0).toISOString() })
+    },
+
     /** The IdP deleted the resource: reads stop seeing it; the row stays for revival. */
     async tombstone(link: Link, now: string): Promise<void> {
       await scoped(db, link.connectionKey, link.resourceType)

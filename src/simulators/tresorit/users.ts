@@ -64,8 +64,11 @@ export function createTresoritUsers(
   totalLicenses: number,
 ): TresoritUsers {
   let users = new Map<string, TresoritUser>()
+  // What a suspension interrupted: unsuspending an invitee leaves the invitation pending.
+  const suspendedFrom = new Map<string, TresoritStatus>()
   const reset = () => {
     users = new Map(seeds.map((seed) => [seed.email.toLowerCase(), seedUser(seed)]))
+    suspendedFrom.clear()
   }
   reset()
   const copy = (user: TresoritUser): TresoritUser => ({ ...user })
@@ -126,11 +129,13 @@ export function createTresoritUsers(
           `User ${user.email} was removed; invite again`,
         )
       if (status === 'suspended' && user.status !== 'suspended') {
+        suspendedFrom.set(user.email, user.status)
         user.status = 'suspended'
         user.suspendedBy = by
       } else if (status === 'active' && user.status === 'suspended') {
-        user.status = 'active'
+        user.status = suspendedFrom.get(user.email) === 'invited' ? 'invited' : 'active'
         user.suspendedBy = null
+        suspendedFrom.delete(user.email)
       }
       // `active` on an invited user leaves the invitation pending: only the invitee accepts it.
       return copy(user)
@@ -146,11 +151,13 @@ export function createTresoritUsers(
       const user = findOrThrow(email)
       user.status = 'removed'
       user.suspendedBy = null
+      suspendedFrom.delete(user.email)
       return copy(user)
     },
     destroy: (email) => {
       const user = findOrThrow(email)
       users.delete(user.email)
+      suspendedFrom.delete(user.email)
     },
     reset,
   }

@@ -330,7 +330,12 @@ describe('connectors/profile', () => {
       expect(torii).to.deep.include({
         mode: 'proxy',
         deletePolicy: 'hard',
-        scim: { path: '/scim/v2', update: 'patch', reactivate: 'post', createdStatus: [201] },
+        scim: {
+          path: '/scim/v2',
+          attributes: ['userName', 'name.givenName', 'name.familyName', 'active', 'userType'],
+          update: 'patch',
+          reactivate: 'post',
+        },
       })
       expect(torii.user).to.equal(undefined)
       const userType = torii.rules.rules.find((r) => r.path === 'userType')

@@ -1,0 +1,153 @@
+import { expect } from 'chai'
+import { objectOf, scimClient, type ScimClient } from '../helpers/scim-client.ts'
+import { USER, patchOf } from '../helpers/scim-fixtures.ts'
+import {
+  simRequests,
+  simState,
+  startProducts,
+  type ProductGateway,
+} from '../helpers/start-products.ts'
+
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
+
+interface ToriiState {
+  users: { id: number; userName: string; role: string; active: boolean }[]
+}
+
+describe('connector engine regressions', () => {
+  let products: ProductGateway
+  let torii: ScimClient
+  let tresorit: ScimClient
+
+  before(async () => {
+    products = await startProducts()
+    torii = scimClient({
+      baseUrl: products.started.scimUrl,
+      token: await products.started.token('demo', 'torii'),
+    })
+    tresorit = scimClient({
+      baseUrl: products.started.scimUrl,
+      token: await products.started.token('demo', 'tresorit'),
+    })
+  })
+  after(() => products.close())
+
+  const eventsFor = async (connection: string) =>
+    products.started.gateway.events.list({ tenant: 'demo', connection, limit: 50 })
+
+  it('keeps attributes Torii does not hold in the view, sends nothing for them, and logs them as ignored', async () => {
+    const created = objectOf(
+      await torii.post('/Users', {
+        schemas: [USER],
+        userName: 'held@acme.example',
+        title: 'Engineer',
+      }),
+    )
+    const id = created.id as string
+    expect(created.title).to.equal('Engineer')
+    const before = (await simRequests(products.torii)).length
+    const res = await torii.patch(
+      `/Users/${id}`,
+      patchOf(
+        { op: 'Replace', path: 'displayName', value: 'Held User' },
+        { op: 'Replace', path: `${ENTERPRISE}:department`, value: 'Sales' },
+      ),
+    )
+    expect(res.status).to.be.oneOf([200, 204])
+    expect((await simRequests(products.torii)).length).to.equal(before)
+    const user = objectOf(await torii.get(`/Users/${id}`))
+    expect(user.displayName).to.equal('Held User')
+    expect((user[ENTERPRISE] as Record<string, unknown>).department).to.equal('Sales')
+    const posted = (await simRequests(products.torii)).find((r) => r.method === 'POST')
+    expect(JSON.stringify(posted?.body)).to.not.include('Engineer')
+    const events = await eventsFor('torii')
+    const patchEvent = events.find((e) => e.method === 'PATCH' && e.resourceId === id)
+    expect(patchEvent?.ignored.map((i) => i.attribute).sort()).to.deep.equal([
+      'displayName',
+      `${ENTERPRISE}:department`,
+    ])
+    const createEvent = events.find((e) => e.method === 'POST' && e.resourceId === id)
+    expect(createEvent?.resourceType).to.equal('User')
+    expect(createEvent?.ignored).to.deep.equal([{ attribute: 'title', rule: 'notSentByConnector' }])
+  })
+
+  it('keeps the Torii role when an update sends userType empty', async () => {
+    const created = objectOf(
+      await torii.post('/Users', {
+        schemas: [USER],
+        userName: 'role@acme.example',
+        userType: 'IT Admin',
+      }),
+    )
+    const res = await torii.put(`/Users/${created.id as string}`, {
+      schemas: [USER],
+      userName: 'role@acme.example',
+      userType: '',
+    })
+    expect(objectOf(res).userType).to.equal('IT Admin')
+    const state = await simState<ToriiState>(products.torii)
+    expect(state.users.find((u) => u.userName === 'role@acme.example')?.role).to.equal('IT Admin')
+  })
+
+  it('records the resource of successful writes in the provisioning log', async () => {
+    const created = objectOf(
+      await tresorit.post('/Users', { schemas: [USER], userName: 'logged@example.com' }),
+    )
+    const id = created.id as string
+    await tresorit.patch(`/Users/${id}`, patchOf({ op: 'replace', path: 'active', value: false }))
+    await tresorit.delete(`/Users/${id}`)
+    const events = (await eventsFor('tresorit')).filter((e) => e.resourceId === id)
+    expect(events.map((e) => [e.method, e.resourceType, e.outcome])).to.deep.equal([
+      ['DELETE', 'User', 'removed'],
+      ['PATCH', 'User', 'updated'],
+      ['POST', 'User', 'created'],
+    ])
+  })
+
+  it('settles a stale pending user on update: confirmed when the product has it', async () => {
+    const links = products.started.gateway.db('links')
+    const created = objectOf(
+      await tresorit.post('/Users', { schemas: [USER], userName: 'stale@example.com' }),
+    )
+    const id = created.id as string
+    // As a crash between the product's answer and the confirmation would leave it.
+    await links
+      .clone()
+      .where({ id })
+      .update({ state: 'pending', native_id: null, updated_at: new Date(0).toISOString() })
+    const res = await tresorit.patch(
+      `/Users/${id}`,
+      patchOf({ op: 'replace', path: 'active', value: false }),
+    )
+    expect(res.status).to.be.oneOf([200, 204])
+    const [row] = (await links.clone().where({ id })) as { state: string; native_id: string }[]
+    expect(row).to.include({ state: 'active', native_id: 'stale@example.com' })
+    const state = await simState<{ users: { email: string; status: string }[] }>(products.tresorit)
+    expect(state.users.find((u) => u.email === 'stale@example.com')?.status).to.equal('suspended')
+  })
+
+  it('deletes a stale pending user the product never got without calling the product', async () => {
+    const links = products.started.gateway.db('links')
+    const at = new Date(0).toISOString()
+    await links.clone().insert({
+      connection_key: 'demo/tresorit',
+      resource_type: 'User',
+      id: 'never-landed',
+      native_id: null,
+      user_name: 'ghost@example.com',
+      user_name_lower: 'ghost@example.com',
+      state: 'pending',
+      scim: JSON.stringify({ userName: 'ghost@example.com' }),
+      version: 1,
+      created_at: at,
+      updated_at: at,
+    })
+    const before = (await simRequests(products.tresorit)).filter((r) => r.method !== 'GET').length
+    expect((await tresorit.delete('/Users/never-landed')).status).to.equal(204)
+    expect((await tresorit.get('/Users/never-landed')).status).to.equal(404)
+    expect(
+      (await simRequests(products.tresorit)).filter((r) => r.method !== 'GET').length,
+    ).to.equal(before)
+    expect(await links.clone().where({ id: 'never-landed' })).to.deep.equal([])
+  })
+})
