@@ -3,6 +3,15 @@ import type { EventStore } from '../store/events.ts'
 
 const RESOURCE_PATH = /\/(Users|Groups)(?:\/([^/?]+))?/
 
+/** A path segment as sent; a malformed escape stays as it came rather than throwing. */
+function decodeSafely(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
 function outcomeOf(method: string, status: number, failedUpstream: boolean): string {
   if (status >= 500 || (failedUpstream && status >= 400)) return 'failed'
   if (status >= 400) return 'rejected'
@@ -51,7 +60,7 @@ export function provisioningLog(events: EventStore, now: () => Date): RequestHan
         dialect: res.locals.dialect ?? null,
         method: req.method,
         resourceType: match ? (match[1] === 'Users' ? 'User' : 'Group') : null,
-        resourceId: trace.resourceId ?? (match?.[2] ? decodeURIComponent(match[2]) : null),
+        resourceId: trace.resourceId ?? (match?.[2] ? decodeSafely(match[2]) : null),
         subject: trace.subject ?? subjectOf(req.body) ?? null,
         outcome,
         status: res.statusCode,

@@ -67,6 +67,7 @@ describe('gateway.yaml', () => {
           scim: { defaultCount: 100, maxResults: 1000 },
           trustProxy: false,
           tokenCacheMs: 2000,
+          upstream: { maxRetryWaitMs: 5000 },
         })
       })
     }
@@ -83,6 +84,7 @@ describe('gateway.yaml', () => {
           'tls: { cert: tls/cert.pem, key: tls/key.pem }',
           'trustProxy: loopback',
           'auth: { tokenCacheSeconds: 0.5 }',
+          'upstream: { maxRetryWaitSeconds: 2 }',
           '',
         ].join('\n'),
       )
@@ -98,6 +100,7 @@ describe('gateway.yaml', () => {
         tls: { certFile: join(dir, 'tls', 'cert.pem'), keyFile: join(dir, 'tls', 'key.pem') },
         trustProxy: 'loopback',
         tokenCacheMs: 500,
+        upstream: { maxRetryWaitMs: 2000 },
       })
     })
 

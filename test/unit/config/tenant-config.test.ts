@@ -41,7 +41,10 @@ const cases = parse(
   readFileSync(new URL('../../fixtures/tenant-config-cases.yaml', import.meta.url), 'utf8'),
 ) as TenantConfigCases
 
-const CONNECTORS = new Map([['directory', DIRECTORY_CONNECTOR]])
+// The directory connector, widened to take a role list so every connection field is exercised.
+const CONNECTORS = new Map([
+  ['directory', { ...DIRECTORY_CONNECTOR, settings: { roles: { type: 'string-list' as const } } }],
+])
 
 const folders: string[] = []
 
