@@ -10,6 +10,12 @@ export interface MeasureOptions {
   warmupSeconds: number
   /** Called once per request, so every request can ask for something different. */
   nextPath: () => string
+  /** GET unless told otherwise. */
+  method?: 'GET' | 'POST'
+  /** Called once per request for its body, e.g. to create a new resource every time. */
+  nextBody?: () => string
+  /** Any other status fails the measurement; without it, any 2xx passes. */
+  expectStatus?: number
 }
 
 export interface Measurement {
@@ -57,6 +63,8 @@ function summarise(parts: Samples[]): Measurement {
 function runAutocannon(options: MeasureOptions, durationSeconds: number): Promise<Samples> {
   let latencies = new Float64Array(1 << 16)
   let count = 0
+  const unexpected = new Map<number, number>()
+  const { nextPath, nextBody } = options
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -65,7 +73,13 @@ function runAutocannon(options: MeasureOptions, durationSeconds: number): Promis
         duration: durationSeconds,
         headers: options.headers,
         requests: [
-          { method: 'GET', setupRequest: (req) => ({ ...req, path: options.nextPath() }) },
+          {
+            method: options.method ?? 'GET',
+            setupRequest: (req) =>
+              nextBody
+                ? { ...req, path: nextPath(), body: nextBody() }
+                : { ...req, path: nextPath() },
+          },
         ],
       },
       (err: unknown, result) => {
@@ -82,6 +96,15 @@ function runAutocannon(options: MeasureOptions, durationSeconds: number): Promis
           )
           return
         }
+        if (unexpected.size > 0) {
+          const codes = JSON.stringify(Object.fromEntries(unexpected))
+          reject(
+            new Error(
+              `answers other than ${options.expectStatus} (${codes}) from ${options.origin}`,
+            ),
+          )
+          return
+        }
         resolve({
           latencies: latencies.subarray(0, count),
           requests: result.requests.total,
@@ -90,6 +113,8 @@ function runAutocannon(options: MeasureOptions, durationSeconds: number): Promis
       },
     )
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (options.expectStatus !== undefined && statusCode !== options.expectStatus)
+        unexpected.set(statusCode, (unexpected.get(statusCode) ?? 0) + 1)
       if (statusCode < 200 || statusCode > 299) return
       if (count === latencies.length) {
         const grown = new Float64Array(latencies.length * 2)

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startBenchGateway } from './gateway.ts'
+import { startBenchGateway, type BenchConnection } from './gateway.ts'
 import { createScimClient, type ScimClient } from './http-client.ts'
 import { loadUsers } from './load-users.ts'
 import { gatewayNodeFlags, readBenchOptions, selectScenarios } from './options.ts'
@@ -18,12 +18,14 @@ import {
   writeResults,
   type ResultRow,
 } from './results.ts'
+import { authCost } from './scenarios/auth.ts'
+import { createConnectorScenario } from './scenarios/connector.ts'
 import { listPages } from './scenarios/list-pages.ts'
 import type { Scenario } from './scenarios/scenario.ts'
 import { userNameFilter } from './scenarios/user-name-filter.ts'
 
-/** Run in order against one gateway; add connectors, auth cost and groups here. */
-const scenarios: Scenario[] = [userNameFilter, listPages]
+/** Run in order against one gateway; add groups here. */
+const scenarios: Scenario[] = [userNameFilter, listPages, createConnectorScenario(), authCost]
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const resultsFile = join(root, 'bench', 'results', 'latest.json')
@@ -38,10 +40,15 @@ async function main() {
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
   let client: ScimClient | undefined
   try {
+    const setupContext = { root, dir, options, processes, log }
+    const connections: BenchConnection[] = []
+    for (const scenario of selected)
+      if (scenario.setup) connections.push(...(await scenario.setup(setupContext)))
     const gateway = await startBenchGateway(processes, {
       root,
       dir,
       nodeFlags: gatewayNodeFlags(process.env),
+      connections,
       timeoutMs: options.timeoutMs,
     })
     log(`gateway ${gateway.url} (pid ${gateway.process.pid})`)
@@ -60,7 +67,7 @@ async function main() {
     log(`  ${options.users} users in ${loaded.seconds.toFixed(1)} s (${loaded.rate.toFixed(0)}/s)`)
     const rows: ResultRow[] = [plainRow('users.load.rate', loaded.rate, 'users/s')]
     const notes: string[] = []
-    const context = { root, dir, options, processes, gateway, client, log }
+    const context = { ...setupContext, gateway, client }
     for (const scenario of selected) {
       log(`${scenario.name}: ${options.connections} connections, ${options.durationSeconds} s`)
       const result = await scenario.run({ ...context, userNames: loaded.userNames })

@@ -1,4 +1,4 @@
-import type { BenchGateway } from '../gateway.ts'
+import type { BenchConnection, BenchGateway } from '../gateway.ts'
 import type { ScimClient } from '../http-client.ts'
 import type { ProcessGroup } from '../processes.ts'
 import type { ResultRow } from '../results.ts'
@@ -15,17 +15,21 @@ export interface BenchOptions {
   timeoutMs: number
 }
 
-/** What every scenario gets: a running gateway with its users loaded. */
-export interface BenchContext {
+/** What a scenario's setup gets, before the gateway starts. */
+export interface SetupContext {
   root: string
   /** This run's temporary folder, removed at the end. */
   dir: string
   options: BenchOptions
   processes: ProcessGroup
+  log: (line: string) => void
+}
+
+/** What every scenario gets: a running gateway with its users loaded. */
+export interface BenchContext extends SetupContext {
   gateway: BenchGateway
   client: ScimClient
   userNames: string[]
-  log: (line: string) => void
 }
 
 export interface ScenarioResult {
@@ -38,5 +42,7 @@ export interface Scenario {
   /** Short and stable: BENCH_SCENARIOS selects scenarios by it. */
   id: string
   name: string
+  /** Before the gateway starts: start products, add connections to the bench tenant. */
+  setup?(context: SetupContext): Promise<BenchConnection[]>
   run(context: BenchContext): Promise<ScenarioResult>
 }

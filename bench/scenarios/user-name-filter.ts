@@ -7,7 +7,7 @@ import { describeMeasurement, randomInt, requestHeaders, splitUrl } from './targ
 /** DESIGN.md: the userName lookup should stay at half of bare express or better. */
 const TARGET_RATIO = 0.5
 
-const filterQuery = (userName: string) =>
+export const filterQuery = (userName: string) =>
   `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`
 
 /** One real answer, checked, so the baseline can serve the same bytes. */
@@ -22,7 +22,8 @@ async function sampleAnswer(context: BenchContext): Promise<string> {
   return res.body
 }
 
-function filterTarget(context: BenchContext, url: string): MeasureOptions {
+/** The filter on a random loaded user, against the gateway (or baseline) at `url`. */
+export function filterTarget(context: BenchContext, url: string): MeasureOptions {
   const { origin, basePath } = splitUrl(url)
   const users = context.userNames
   return {
