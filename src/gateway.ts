@@ -57,7 +57,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const links = createLinkStore(db, reader.read)
   const members = createGroupMemberStore(db, reader.read)
   const tokens = createTokenStore(db)
-  const claims = createLinkClaims(db)
+  const claims = createLinkClaims(db, reader.read)
   const events = createEventStore(db)
   const validator = createResourceValidator()
   const jwks = createJwksCache()
@@ -122,6 +122,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     config,
     close: async () => {
       config.close()
+      upstream.close()
       await events.close()
       reader.close()
       await db.destroy()

@@ -69,7 +69,7 @@ export function createConnectionService(
     adapter,
     links: deps.links,
     claims: deps.claims,
-    reads: createLinkReads(key, deps.links, deps.members),
+    reads: createLinkReads(key, deps.links, deps.members, profile.resources.includes('Group')),
     validator: deps.validator,
     // A create may take every retry of its product call before its claim is presumed lost.
     claimTtlMs: profile.limits.timeoutMs * (profile.limits.maxRetries + 1) + 5_000,

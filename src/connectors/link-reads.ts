@@ -35,6 +35,8 @@ export function createLinkReads(
   connectionKey: string,
   links: LinkStore,
   members: GroupMemberStore,
+  /** Whether the connection has groups at all; when not, a user's `groups` is always empty. */
+  hasGroups = true,
 ) {
   async function load(type: ResourceType, id: string): Promise<Link> {
     const link = await links.findById(connectionKey, type, id)
@@ -48,7 +50,7 @@ export function createLinkReads(
       extras.members = await members.membersOf(connectionKey, [link.id])
     }
     if (link.resourceType === 'User' && wantsAttribute('User', ctx.projection, 'groups')) {
-      extras.groups = await members.groupsOf(connectionKey, [link.id])
+      extras.groups = hasGroups ? await members.groupsOf(connectionKey, [link.id]) : []
     }
     return toScimResource(link, extras)
   }
@@ -64,7 +66,7 @@ export function createLinkReads(
     const wanted =
       force || wantsAttribute(type, ctx.projection, type === 'Group' ? 'members' : 'groups')
     const related =
-      !wanted || ids.length === 0
+      !wanted || ids.length === 0 || (type === 'User' && !hasGroups)
         ? []
         : type === 'Group'
           ? await members.membersOf(connectionKey, ids)

@@ -1,3 +1,5 @@
+import http from 'node:http'
+import https from 'node:https'
 import type { RequestTrace } from '../scim/types.ts'
 import type { CircuitBreaker } from './circuit-breaker.ts'
 import type { RateBudget } from './rate-budget.ts'
@@ -26,7 +28,8 @@ export interface UpstreamRequest {
 
 export interface UpstreamResponse {
   status: number
-  headers: Headers
+  /** A response header's value (the first, when repeated), or null. */
+  header: (name: string) => string | null
   /** Parsed JSON, or the text when the body is not JSON, or undefined when empty. */
   body: unknown
 }
@@ -49,6 +52,8 @@ export interface UpstreamClientOptions {
   describeError: (body: unknown) => string | undefined
   now: () => number
   sleep: (ms: number) => Promise<void>
+  /** Keep-alive agent for the product's origin, shared by the connection's clients. */
+  agent?: http.Agent
   random?: () => number
 }
 
@@ -67,13 +72,6 @@ type Attempt =
   | { kind: 'timeout' }
   | { kind: 'unreachable'; reachedProduct: boolean }
 
-function errorCode(err: unknown): string | undefined {
-  const cause = typeof err === 'object' && err !== null && 'cause' in err ? err.cause : undefined
-  return typeof cause === 'object' && cause !== null && 'code' in cause
-    ? String(cause.code)
-    : undefined
-}
-
 /**
  * Calls one connection's product: within its rate and concurrency budget, behind its
  * circuit breaker, with timeouts and bounded retries that honour `Retry-After`.
@@ -81,40 +79,67 @@ function errorCode(err: unknown): string | undefined {
 export function createUpstreamClient(options: UpstreamClientOptions) {
   const random = options.random ?? Math.random
 
-  async function attempt(request: UpstreamRequest): Promise<Attempt> {
-    const hasBody = request.body !== undefined
-    try {
-      const res = await fetch(`${options.baseUrl}${request.path}`, {
-        method: request.method,
-        headers: {
-          accept: 'application/json',
-          ...(hasBody ? { 'content-type': 'application/json' } : {}),
-          ...options.headers(),
-          ...request.headers,
+  const target = new URL(options.baseUrl)
+  const transport = target.protocol === 'https:' ? https : http
+
+  /**
+   * One request over node:http with the connection's keep-alive agent (a buffered body and
+   * no web streams: the request path stays cheap).
+   */
+  function attempt(request: UpstreamRequest): Promise<Attempt> {
+    const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body))
+    return new Promise((resolve) => {
+      let sent = false
+      const req = transport.request(
+        `${options.baseUrl}${request.path}`,
+        {
+          method: request.method,
+          agent: options.agent,
+          timeout: options.timeoutMs,
+          headers: {
+            accept: 'application/json',
+            ...(body ? { 'content-type': 'application/json', 'content-length': body.length } : {}),
+            ...options.headers(),
+            ...request.headers,
+          },
         },
-        ...(hasBody ? { body: JSON.stringify(request.body) } : {}),
-        signal: AbortSignal.timeout(options.timeoutMs),
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('error', () => resolve({ kind: 'unreachable', reachedProduct: true }))
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            let parsed: unknown = text === '' ? undefined : text
+            try {
+              if (text !== '') parsed = JSON.parse(text)
+            } catch {
+              // Not JSON: keep the text for the error detail.
+            }
+            const header = (name: string) => {
+              const value = res.headers[name]
+              return Array.isArray(value) ? (value[0] ?? null) : (value ?? null)
+            }
+            resolve({
+              kind: 'response',
+              response: { status: res.statusCode ?? 0, header, body: parsed },
+            })
+          })
+        },
+      )
+      req.on('finish', () => (sent = true))
+      req.on('timeout', () => {
+        req.destroy()
+        resolve({ kind: 'timeout' })
       })
-      const text = await res.text()
-      let body: unknown = text === '' ? undefined : text
-      try {
-        if (text !== '') body = JSON.parse(text)
-      } catch {
-        // Not JSON: keep the text for the error detail.
-      }
-      return { kind: 'response', response: { status: res.status, headers: res.headers, body } }
-    } catch (err) {
-      if (
-        err instanceof DOMException &&
-        (err.name === 'TimeoutError' || err.name === 'AbortError')
-      ) {
-        return { kind: 'timeout' }
-      }
-      // Refused or unresolvable: the request never reached the product.
-      const code = errorCode(err)
-      const neverSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-      return { kind: 'unreachable', reachedProduct: !neverSent }
-    }
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // Refused or unresolvable: the request never reached the product.
+        const neverSent =
+          !sent &&
+          (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN')
+        resolve({ kind: 'unreachable', reachedProduct: !neverSent })
+      })
+      req.end(body)
+    })
   }
 
   function backoff(n: number): number {
@@ -181,7 +206,7 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
         if (response.status === 429) {
           // Rate limited is not unwell: the product answered.
           options.breaker.succeeded()
-          const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now())
+          const retryAfter = parseRetryAfter(response.header('retry-after'), Date.now())
           const waitMs = retryAfter !== undefined ? retryAfter * 1000 : backoff(n)
           options.budget.pause(waitMs)
           // A 429 means the product did not act: safe to resend even a create.

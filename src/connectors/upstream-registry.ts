@@ -1,3 +1,5 @@
+import http from 'node:http'
+import https from 'node:https'
 import type { ConnectionConfig } from '../config/tenant-config.ts'
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts'
 import type { ConnectorProfile } from './profile.ts'
@@ -36,6 +38,20 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions) {
   const breakers = new Map<string, CircuitBreaker>()
   const budgets = new Map<string, { budget: RateBudget; signature: string }>()
   const misconfigured = new Map<string, { at: string; reason: string }>()
+  const agents = new Map<string, http.Agent>()
+
+  /** One keep-alive agent per connection and origin: products are called over warm sockets. */
+  function agentFor(key: string, baseUrl: string, profile: ConnectorProfile): http.Agent {
+    const origin = new URL(baseUrl).origin
+    const name = `${key} ${origin}`
+    let agent = agents.get(name)
+    if (!agent) {
+      const settings = { keepAlive: true, maxSockets: profile.limits.concurrency }
+      agent = origin.startsWith('https:') ? new https.Agent(settings) : new http.Agent(settings)
+      agents.set(name, agent)
+    }
+    return agent
+  }
 
   function breakerFor(key: string, profile: ConnectorProfile): CircuitBreaker {
     let breaker = breakers.get(key)
@@ -88,6 +104,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions) {
         maxRetries: profile.limits.maxRetries,
         maxRetryWaitMs: options.maxRetryWaitMs,
         describeError: describeError(profile),
+        ...(connection.baseUrl ? { agent: agentFor(key, connection.baseUrl, profile) } : {}),
         now: options.now,
         sleep: options.sleep,
       })
@@ -99,6 +116,12 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions) {
 
     clearMisconfigured(key: string): void {
       misconfigured.delete(key)
+    },
+
+    /** Closes idle product sockets (on shutdown). */
+    close(): void {
+      for (const agent of agents.values()) agent.destroy()
+      agents.clear()
     },
 
     health(key: string): ConnectionHealth | undefined {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { ResourceType, ScimResource } from '../scim/types.ts'
+import type { ReadRunner } from './read-runner.ts'
 import { fromRecord, keysOf, toRecordKeys, type Link, type LinkRecord } from './links.ts'
 
 /**
@@ -7,7 +8,7 @@ import { fromRecord, keysOf, toRecordKeys, type Link, type LinkRecord } from './
  * product is called, with no transaction open during the call; it is then confirmed or
  * released. The unique index on live userNames makes two concurrent claims one winner.
  */
-export function createLinkClaims(db: Knex) {
+export function createLinkClaims(db: Knex, read: ReadRunner = async (q) => (await q) as unknown[]) {
   const scoped = (trx: Knex | Knex.Transaction, connectionKey: string, type: ResourceType) =>
     trx<LinkRecord>('links').where({ connection_key: connectionKey, resource_type: type })
 
@@ -18,9 +19,11 @@ export function createLinkClaims(db: Knex) {
       type: ResourceType,
       userName: string,
     ): Promise<{ live?: Link; tombstoned?: Link }> {
-      const rows = await scoped(db, connectionKey, type)
-        .andWhere({ user_name_lower: userName.toLowerCase() })
-        .orderBy('seq', 'desc')
+      const rows = (await read(
+        scoped(db, connectionKey, type)
+          .andWhere({ user_name_lower: userName.toLowerCase() })
+          .orderBy('seq', 'desc'),
+      )) as LinkRecord[]
       const links = rows.map(fromRecord)
       const live = links.find((l) => l.state !== 'tombstoned')
       const tombstoned = links.find((l) => l.state === 'tombstoned')

@@ -228,7 +228,7 @@ describe('connectors/upstream-client', () => {
       const response = await h.send(create({ email: 'a@example.com', firstName: 'Ann' }))
       expect(response.status).to.equal(201)
       expect(response.body).to.deep.equal({ id: 'n-1', email: 'a@example.com' })
-      expect(response.headers.get('content-type')).to.equal('application/json')
+      expect(response.header('content-type')).to.equal('application/json')
       expect(received).to.have.length(1)
       expect(received[0]).to.deep.equal({
         method: 'POST',
