@@ -53,8 +53,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { settings, log } = options
   const now = options.now ?? (() => new Date())
   const db = await openDatabase(settings.database)
-  const reader = openReadConnection(settings.database)
-  const links = createLinkStore(db, reader.read)
+  const reader = openReadConnection(settings.database, db)
+  const links = createLinkStore(db, reader.read, reader.readSql)
   const members = createGroupMemberStore(db, reader.read)
   const tokens = createTokenStore(db)
   const claims = createLinkClaims(db, reader.read)

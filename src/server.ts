@@ -43,12 +43,13 @@ export function createApp(deps: AppDependencies): Express {
   scim.use(authenticateScim(deps))
   scim.use(connectionRateLimit(deps.rateLimiter))
   scim.use(...scimJsonBody(deps.bodyLimitBytes), bodyErrors(deps.bodyLimitBytes))
+  // The resource routes first: they carry nearly all of an IdP's traffic.
+  scim.use('/Users', resourceRoutes('User', deps.scim))
+  scim.use('/Groups', resourceRoutes('Group', deps.scim))
   scim.use(
     discoveryRoutes({ maxResults: deps.scim.maxResults, maxPayloadSize: deps.bodyLimitBytes }),
   )
   scim.use(rootSearchRoute(deps.scim))
-  scim.use('/Users', resourceRoutes('User', deps.scim))
-  scim.use('/Groups', resourceRoutes('Group', deps.scim))
   scim.use(notFoundHandler())
 
   app.use('/scim/v2', scim)

@@ -95,6 +95,12 @@ export function createLinkReads(
     const direction = query.sortOrder === 'descending' ? 'desc' : 'asc'
     const offset = query.startIndex - 1
     if (compiled.exact && (query.sortBy === undefined || column !== undefined)) {
+      if (compiled.lookup && query.sortBy === undefined && offset === 0 && query.count > 0) {
+        const { column, value } = compiled.lookup
+        const page = await links.lookup(connectionKey, type, column, value, query.count)
+        if (page.length < query.count)
+          return { totalResults: page.length, resources: await representAll(type, page, ctx) }
+      }
       if (query.count === 0) {
         return {
           totalResults: await links.count(connectionKey, type, compiled.condition),

@@ -10,6 +10,8 @@ import type { LinkCondition } from './links.ts'
 export interface CompiledFilter {
   condition: LinkCondition | undefined
   exact: boolean
+  /** Set when the whole filter is one equality on an indexed key: the lookup IdPs make most. */
+  lookup?: { column: string; value: string }
 }
 
 /** How a column compares: case-insensitive columns hold a lower-cased copy of the value. */
@@ -46,7 +48,10 @@ export function compileFilter(type: ResourceType, filter: FilterNode): CompiledF
       const col = indexedColumn(type, attrPath)
       if (!col || typeof compValue !== 'string') return nothing
       const value = col.lower ? compValue.toLowerCase() : compValue
-      return exactOnly((q) => void q.where(col.column, value))
+      return {
+        ...exactOnly((q) => void q.where(col.column, value)),
+        lookup: { column: col.column, value },
+      }
     }
     case 'and': {
       const parts = filter.filters.map((f) => compileFilter(type, f))

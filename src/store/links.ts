@@ -118,13 +118,30 @@ export type LinkStore = ReturnType<typeof createLinkStore>
 /**
  * @param read runs reads outside transactions (see read-runner.ts); defaults to knex itself.
  */
-export function createLinkStore(db: Knex, read: ReadRunner = async (q) => (await q) as unknown[]) {
+export function createLinkStore(
+  db: Knex,
+  read: ReadRunner = async (q) => (await q) as unknown[],
+  readSql: (sql: string, bindings: readonly unknown[]) => Promise<unknown[]> = async (sql, b) =>
+    (await db.raw(sql, [...b] as Knex.RawBinding[])) as unknown[],
+) {
   const scoped = (trx: Knex | Knex.Transaction, connectionKey: string, type: ResourceType) =>
     trx<LinkRecord>('links').where({ connection_key: connectionKey, resource_type: type })
   // Reads see live links only. The condition is spelled as in the partial unique indexes, so
   // the planner can use them for userName and group-name lookups.
   const live = (trx: Knex | Knex.Transaction, connectionKey: string, type: ResourceType) =>
     scoped(trx, connectionKey, type).andWhereRaw(`state <> 'tombstoned'`)
+
+  // SQL of the key lookups, built once per column; only values change between requests.
+  const lookupSql = new Map<string, string>()
+  function lookupStatement(column: string): string {
+    let sql = lookupSql.get(column)
+    if (!sql) {
+      sql = listQuery('?', 'User', { where: (q) => void q.where(column, '?'), limit: 1 }).toSQL()
+        .sql
+      lookupSql.set(column, sql)
+    }
+    return sql
+  }
 
   function listQuery(connectionKey: string, type: ResourceType, query: LinkQuery) {
     const builder = live(db, connectionKey, type).select('*')
@@ -237,6 +254,26 @@ export function createLinkStore(db: Knex, read: ReadRunner = async (q) => (await
 
     /** The query `list` runs, unexecuted: tests read its plan. */
     listQuery,
+
+    /**
+     * Links whose indexed key `column` (from filter-sql's allow-list) equals `value`, in
+     * creation order: the lookup behind `filter=userName eq "…"`, without building SQL.
+     */
+    async lookup(
+      connectionKey: string,
+      type: ResourceType,
+      column: string,
+      value: string,
+      limit: number,
+    ): Promise<Link[]> {
+      const rows = (await readSql(lookupStatement(column), [
+        connectionKey,
+        type,
+        value,
+        limit,
+      ])) as LinkRecord[]
+      return rows.map(fromRecord)
+    },
 
     async list(connectionKey: string, type: ResourceType, query: LinkQuery): Promise<Link[]> {
       return ((await read(listQuery(connectionKey, type, query))) as LinkRecord[]).map(fromRecord)

@@ -7,6 +7,8 @@ export type ReadRunner = (query: Knex.QueryBuilder) => Promise<unknown[]>
 
 export interface ReadConnection {
   read: ReadRunner
+  /** Runs SQL built once (with `?` placeholders) against new values. */
+  readSql: (sql: string, bindings: readonly unknown[]) => Promise<unknown[]>
   close(): void
 }
 
@@ -19,26 +21,35 @@ const MAX_STATEMENTS = 256
  * committed write). The SQL is still built by knex, so both engines run the same queries.
  * PostgreSQL reads go through knex as they are.
  */
-export function openReadConnection(options: DatabaseOptions): ReadConnection {
+export function openReadConnection(options: DatabaseOptions, db: Knex): ReadConnection {
   if (options.client !== 'sqlite') {
-    return { read: async (query) => (await query) as unknown[], close: () => undefined }
+    return {
+      read: async (query) => (await query) as unknown[],
+      readSql: async (sql, bindings) =>
+        ((await db.raw(sql, [...bindings] as Knex.RawBinding[])) as { rows: unknown[] }).rows,
+      close: () => undefined,
+    }
   }
   const connection = new Database(options.filename, { readonly: true, fileMustExist: true })
   connection.pragma('busy_timeout = 5000')
   const statements = new Map<string, Database.Statement>()
+  const readSql = (sql: string, bindings: readonly unknown[]) => {
+    let statement = statements.get(sql)
+    if (!statement) {
+      if (statements.size >= MAX_STATEMENTS) statements.clear()
+      statement = connection.prepare(sql)
+      statements.set(sql, statement)
+    }
+    // SQLite has no booleans; knex binds them as 1 and 0, and so do we.
+    const values = bindings.map((b) => (typeof b === 'boolean' ? Number(b) : b))
+    return Promise.resolve(statement.all(...values))
+  }
   return {
     read: (query) => {
       const { sql, bindings } = query.toSQL().toNative()
-      let statement = statements.get(sql)
-      if (!statement) {
-        if (statements.size >= MAX_STATEMENTS) statements.clear()
-        statement = connection.prepare(sql)
-        statements.set(sql, statement)
-      }
-      // SQLite has no booleans; knex binds them as 1 and 0, and so do we.
-      const values = bindings.map((b) => (typeof b === 'boolean' ? Number(b) : b))
-      return Promise.resolve(statement.all(...values))
+      return readSql(sql, bindings)
     },
+    readSql,
     close: () => connection.close(),
   }
 }
