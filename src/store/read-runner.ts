@@ -26,7 +26,7 @@ export function openReadConnection(options: DatabaseOptions, db: Knex): ReadConn
     return {
       read: async (query) => (await query) as unknown[],
       readSql: async (sql, bindings) =>
-        ((await db.raw(sql, [...bindings] as Knex.RawBinding[])) as { rows: unknown[] }).rows,
+        (await db.raw<{ rows: unknown[] }>(sql, [...bindings] as Knex.RawBinding[])).rows,
       close: () => undefined,
     }
   }
