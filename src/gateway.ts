@@ -55,7 +55,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const db = await openDatabase(settings.database)
   const reader = openReadConnection(settings.database, db)
   const links = createLinkStore(db, reader.read, reader.readSql)
-  const members = createGroupMemberStore(db, reader.read)
+  const members = createGroupMemberStore(db, reader.read, reader.readSql)
   const tokens = createTokenStore(db)
   const claims = createLinkClaims(db, reader.read)
   const events = createEventStore(db)

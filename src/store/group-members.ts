@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { ResourceType } from '../scim/types.ts'
-import type { ReadRunner } from './read-runner.ts'
+import { knexReader, rawReader, type ReadRunner } from './read-runner.ts'
 
 /** A member row: large groups are rows, never a JSON array rewritten on every change. */
 export interface Member {
@@ -46,7 +46,8 @@ export type GroupMemberStore = ReturnType<typeof createGroupMemberStore>
  */
 export function createGroupMemberStore(
   db: Knex,
-  read: ReadRunner = async (q) => (await q) as unknown[],
+  read: ReadRunner = knexReader,
+  readSql: (sql: string, bindings: readonly unknown[]) => Promise<unknown[]> = rawReader(db),
 ) {
   const table = (trx: Knex | Knex.Transaction, connectionKey: string) =>
     trx<MemberRecord>('group_members').where({ connection_key: connectionKey })
@@ -62,6 +63,31 @@ export function createGroupMemberStore(
       })
       .where('gm.connection_key', connectionKey)
       .select('gm.*', 'l.display_name', 'l.user_name')
+
+  // A user's groups are read on every GET of a user: that query's SQL is built once per
+  // number of users asked about, with marker values swapped for the real ones at run time.
+  const CONNECTION = '\u0000connection'
+  const MEMBER = '\u0000member:'
+  const groupsSql = new Map<number, { sql: string; bindings: readonly unknown[] }>()
+  function groupsStatement(connectionKey: string, memberIds: readonly string[]) {
+    let shape = groupsSql.get(memberIds.length)
+    if (!shape) {
+      const markers = memberIds.map((_, i) => `${MEMBER}${i}`)
+      shape = joined(db, CONNECTION, 'group')
+        .whereIn('gm.member_id', markers)
+        .orderBy(['gm.member_id', 'gm.group_id'])
+        .toSQL()
+      groupsSql.set(memberIds.length, shape)
+    }
+    const bindings = shape.bindings.map((b) =>
+      b === CONNECTION
+        ? connectionKey
+        : typeof b === 'string' && b.startsWith(MEMBER)
+          ? memberIds[Number(b.slice(MEMBER.length))]
+          : b,
+    )
+    return { sql: shape.sql, bindings }
+  }
 
   return {
     /** Adds members; ones already present are left as they are (adding twice is harmless). */
@@ -133,11 +159,8 @@ export function createGroupMemberStore(
     async groupsOf(connectionKey: string, memberIds: readonly string[]): Promise<Member[]> {
       const out: Member[] = []
       for (const part of chunks(memberIds)) {
-        const rows = (await read(
-          joined(db, connectionKey, 'group')
-            .whereIn('gm.member_id', part)
-            .orderBy(['gm.member_id', 'gm.group_id']),
-        )) as JoinedRecord[]
+        const { sql, bindings } = groupsStatement(connectionKey, part)
+        const rows = (await readSql(sql, bindings)) as JoinedRecord[]
         out.push(...rows.map(toMember))
       }
       return out

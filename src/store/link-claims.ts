@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { ResourceType, ScimResource } from '../scim/types.ts'
-import type { ReadRunner } from './read-runner.ts'
+import { knexReader, type ReadRunner } from './read-runner.ts'
 import { fromRecord, keysOf, toRecordKeys, type Link, type LinkRecord } from './links.ts'
 
 /**
@@ -8,7 +8,7 @@ import { fromRecord, keysOf, toRecordKeys, type Link, type LinkRecord } from './
  * product is called, with no transaction open during the call; it is then confirmed or
  * released. The unique index on live userNames makes two concurrent claims one winner.
  */
-export function createLinkClaims(db: Knex, read: ReadRunner = async (q) => (await q) as unknown[]) {
+export function createLinkClaims(db: Knex, read: ReadRunner = knexReader) {
   const scoped = (trx: Knex | Knex.Transaction, connectionKey: string, type: ResourceType) =>
     trx<LinkRecord>('links').where({ connection_key: connectionKey, resource_type: type })
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { ResourceType, ScimResource } from '../scim/types.ts'
-import type { ReadRunner } from './read-runner.ts'
+import { knexReader, rawReader, type ReadRunner } from './read-runner.ts'
 
 export type LinkState = 'pending' | 'active' | 'tombstoned'
 
@@ -120,9 +120,8 @@ export type LinkStore = ReturnType<typeof createLinkStore>
  */
 export function createLinkStore(
   db: Knex,
-  read: ReadRunner = async (q) => (await q) as unknown[],
-  readSql: (sql: string, bindings: readonly unknown[]) => Promise<unknown[]> = async (sql, b) =>
-    (await db.raw(sql, [...b] as Knex.RawBinding[])) as unknown[],
+  read: ReadRunner = knexReader,
+  readSql: (sql: string, bindings: readonly unknown[]) => Promise<unknown[]> = rawReader(db),
 ) {
   const scoped = (trx: Knex | Knex.Transaction, connectionKey: string, type: ResourceType) =>
     trx<LinkRecord>('links').where({ connection_key: connectionKey, resource_type: type })

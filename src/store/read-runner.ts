@@ -5,6 +5,17 @@ import type { DatabaseOptions } from './database.ts'
 /** Runs a read-only query built with knex and returns its rows. */
 export type ReadRunner = (query: Knex.QueryBuilder) => Promise<unknown[]>
 
+/** Runs SQL built once (`?` placeholders) through knex itself, on either engine. */
+export function rawReader(db: Knex) {
+  return async (sql: string, bindings: readonly unknown[]): Promise<unknown[]> => {
+    const result: unknown = await db.raw(sql, [...bindings] as Knex.RawBinding[])
+    return Array.isArray(result) ? (result as unknown[]) : (result as { rows: unknown[] }).rows
+  }
+}
+
+/** Runs a knex query as it is. */
+export const knexReader: ReadRunner = async (query) => (await query) as unknown[]
+
 export interface ReadConnection {
   read: ReadRunner
   /** Runs SQL built once (with `?` placeholders) against new values. */
@@ -23,12 +34,7 @@ const MAX_STATEMENTS = 256
  */
 export function openReadConnection(options: DatabaseOptions, db: Knex): ReadConnection {
   if (options.client !== 'sqlite') {
-    return {
-      read: async (query) => (await query) as unknown[],
-      readSql: async (sql, bindings) =>
-        (await db.raw<{ rows: unknown[] }>(sql, [...bindings] as Knex.RawBinding[])).rows,
-      close: () => undefined,
-    }
+    return { read: knexReader, readSql: rawReader(db), close: () => undefined }
   }
   const connection = new Database(options.filename, { readonly: true, fileMustExist: true })
   connection.pragma('busy_timeout = 5000')
