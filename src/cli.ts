@@ -16,6 +16,7 @@ import {
   type SimulatorName,
 } from './simulators/index.ts'
 import { openDatabase } from './store/database.ts'
+import { createOutboxStore, type JobState, type OutboxStore } from './store/outbox.ts'
 import { createTokenStore } from './store/tokens.ts'
 import { issueToken } from './tenancy/tokens.ts'
 
@@ -214,6 +215,64 @@ token
       if (!(await store.revoke(id, new Date().toISOString())))
         throw new GatewayError('ERR_TOKEN_SCOPE', `No active token ${id}`)
       process.stdout.write(`Revoked ${id}\n`)
+    })
+  })
+
+async function withOutbox<T>(work: (store: OutboxStore) => Promise<T>) {
+  const settings = await settingsFromEnv()
+  const db = await openDatabase(settings.database)
+  try {
+    return await work(createOutboxStore(db))
+  } finally {
+    await db.destroy()
+  }
+}
+
+const outbox = program.command('outbox').description('see and manage the outbox of outbound work')
+
+outbox
+  .command('list')
+  .description('list jobs, newest first (never secrets: payloads hold none)')
+  .option('--tenant <tenant>', 'only this tenant')
+  .option('--state <state>', 'queued, running, done or dead')
+  .action(async (opts: { tenant?: string; state?: string }) => {
+    if (opts.state && !['queued', 'running', 'done', 'dead'].includes(opts.state)) {
+      throw new InvalidArgumentError('state must be queued, running, done or dead')
+    }
+    await withOutbox(async (store) => {
+      const jobs = await store.list({
+        ...(opts.tenant ? { connectionPrefix: `${opts.tenant}/` } : {}),
+        ...(opts.state ? { state: opts.state as JobState } : {}),
+      })
+      for (const j of jobs) {
+        process.stdout.write(
+          `${j.id}  ${j.connectionKey}  ${j.kind}  ${j.resource}  ${j.state}  attempts=${j.attempts}  next=${j.nextAttemptAt}${j.lastError ? `  error=${j.lastError}` : ''}\n`,
+        )
+      }
+    })
+  })
+
+outbox
+  .command('retry')
+  .description('send a dead job round again, now')
+  .argument('<id>', 'job id')
+  .action(async (id: string) => {
+    await withOutbox(async (store) => {
+      if (!(await store.retry(Number(id), new Date().toISOString())))
+        throw new GatewayError('ERR_OUTBOX_JOB', `No dead or queued job ${id}`)
+      process.stdout.write(`Queued ${id} again\n`)
+    })
+  })
+
+outbox
+  .command('drop')
+  .description('drop a job that is not running')
+  .argument('<id>', 'job id')
+  .action(async (id: string) => {
+    await withOutbox(async (store) => {
+      if (!(await store.drop(Number(id))))
+        throw new GatewayError('ERR_OUTBOX_JOB', `No job ${id} that is not running`)
+      process.stdout.write(`Dropped ${id}\n`)
     })
   })
 

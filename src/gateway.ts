@@ -16,7 +16,10 @@ import { createEventStore, type EventStore } from './store/events.ts'
 import { createGroupMemberStore } from './store/group-members.ts'
 import { createLinkClaims } from './store/link-claims.ts'
 import { createLinkStore } from './store/links.ts'
+import { createOutboxStore, type OutboxStore } from './store/outbox.ts'
 import { openReadConnection } from './store/read-runner.ts'
+import { createOutboxSchedule } from './jobs/outbox-schedule.ts'
+import { createOutboxWorker, type OutboxWorker } from './jobs/outbox-worker.ts'
 import { createTokenStore, type TokenStore } from './store/tokens.ts'
 import { createConnectionResolver, type ConnectionResolver } from './tenancy/connections.ts'
 import { createJwksCache, createJwtVerifier, type JwtVerifier } from './tenancy/jwt-auth.ts'
@@ -35,6 +38,8 @@ export interface Gateway {
   tokens: TokenStore
   events: EventStore
   upstream: UpstreamRegistry
+  outbox: OutboxStore
+  worker: OutboxWorker
   config: ConfigManager<Serving>
   close(): Promise<void>
 }
@@ -46,6 +51,8 @@ export interface GatewayOptions {
   adminToken: string
   env: Readonly<Record<string, string | undefined>>
   now?: () => Date
+  /** Run the outbox worker in this process (default). */
+  worker?: boolean
 }
 
 /** Opens the database, loads and validates the tenants, and wires the app. */
@@ -66,7 +73,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     maxRetryWaitMs: settings.upstream.maxRetryWaitMs,
   })
-  const deps = { db, links, claims, members, validator, upstream, now }
+  const outbox = createOutboxStore(db)
+  const deps = {
+    db,
+    links,
+    claims,
+    members,
+    validator,
+    upstream,
+    now,
+    // A create whose answer was lost: reconcile its claim once it could no longer be in flight.
+    onUnknownOutcome: (connectionKey: string, id: string, claimTtlMs: number) => {
+      const at = now()
+      void outbox
+        .enqueue(
+          {
+            connectionKey,
+            kind: 'reconcile-claim',
+            resource: `User:${id}`,
+            payload: { id },
+            notBefore: new Date(at.getTime() + claimTtlMs).toISOString(),
+          },
+          at.toISOString(),
+        )
+        .catch((err: unknown) => log.warn({ err }, 'could not queue a claim reconciliation'))
+    },
+  }
   let config: ConfigManager<Serving>
   try {
     config = await createConfigManager<Serving>({
@@ -86,6 +118,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await db.destroy()
     throw err
   }
+  const worker = createOutboxWorker({
+    store: outbox,
+    jobsFor: (key) => {
+      const [tenant = '', connection = ''] = key.split('/')
+      return config.current().built.resolveConnection(tenant, connection)?.jobs
+    },
+    events,
+    log,
+    now,
+    pollMs: settings.outbox.pollMs,
+    leaseMs: settings.outbox.leaseMs,
+    concurrency: settings.outbox.concurrency,
+    maxAttempts: settings.outbox.maxAttempts,
+    periodicMs: settings.outbox.periodicMs,
+    periodic: createOutboxSchedule({ outbox, claims, configuration: () => config.current(), now }),
+  })
+  if (options.worker !== false) worker.start()
   const app = createApp({
     bodyLimitBytes: settings.bodyLimitBytes,
     scim: settings.scim,
@@ -109,6 +158,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       lastReload: () => config.lastReload(),
       reload: (reason) => config.reload(reason),
       upstream,
+      outbox,
       now,
     },
     log,
@@ -119,8 +169,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     tokens,
     events,
     upstream,
+    outbox,
+    worker,
     config,
     close: async () => {
+      await worker.stop()
       config.close()
       upstream.close()
       await events.close()

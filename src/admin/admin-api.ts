@@ -5,6 +5,7 @@ import { bodyErrors } from '../http/scim-json.ts'
 import { connectionStatuses } from './connection-status.ts'
 import { badRequest, endpointNotFound, invalidValue } from '../scim/errors.ts'
 import { isJsonObject } from '../scim/types.ts'
+import type { JobState, OutboxStore } from '../store/outbox.ts'
 import type { TokenRecord, TokenStore } from '../store/tokens.ts'
 import { issueToken } from '../tenancy/tokens.ts'
 
@@ -14,6 +15,7 @@ export interface AdminApiOptions {
   lastReload: () => ReloadOutcome | null
   reload: (reason: string) => Promise<ReloadOutcome>
   upstream: UpstreamRegistry
+  outbox: OutboxStore
   now: () => Date
 }
 
@@ -33,6 +35,7 @@ function describeToken(t: TokenRecord) {
 }
 
 const MAX_DAYS = 3650
+const JOB_STATES: readonly JobState[] = ['queued', 'running', 'done', 'dead']
 
 /** The admin JSON API under `/admin/api/`: tokens and configuration. */
 export function adminApi(options: AdminApiOptions): Router {
@@ -87,8 +90,48 @@ export function adminApi(options: AdminApiOptions): Router {
     res.status(204).end()
   })
 
-  router.get('/connections', (_req, res) => {
-    res.json({ connections: connectionStatuses(options.config(), options.upstream, options.now()) })
+  router.get('/connections', async (_req, res) => {
+    const backlog = new Map((await options.outbox.backlog()).map((b) => [b.connectionKey, b]))
+    res.json({
+      connections: connectionStatuses(options.config(), options.upstream, options.now()).map(
+        (c) => {
+          const b = backlog.get(`${c.tenant}/${c.connection}`)
+          return {
+            ...c,
+            outbox: {
+              queued: b?.queued ?? 0,
+              running: b?.running ?? 0,
+              dead: b?.dead ?? 0,
+              oldestQueuedAt: b?.oldestQueuedAt ?? null,
+            },
+          }
+        },
+      ),
+    })
+  })
+
+  router.get('/outbox', async (req, res) => {
+    const tenant = typeof req.query.tenant === 'string' ? req.query.tenant : undefined
+    const state = typeof req.query.state === 'string' ? req.query.state : undefined
+    if (state !== undefined && !JOB_STATES.includes(state as JobState))
+      throw invalidValue(`state must be one of ${JOB_STATES.join(', ')}`)
+    const jobs = await options.outbox.list({
+      ...(tenant ? { connectionPrefix: `${tenant}/` } : {}),
+      ...(state ? { state: state as JobState } : {}),
+    })
+    res.json({ jobs })
+  })
+
+  router.post('/outbox/:id/retry', async (req, res) => {
+    if (!(await options.outbox.retry(Number(req.params.id), options.now().toISOString())))
+      throw endpointNotFound(`No dead or queued job ${req.params.id}`)
+    res.status(204).end()
+  })
+
+  router.delete('/outbox/:id', async (req, res) => {
+    if (!(await options.outbox.drop(Number(req.params.id))))
+      throw endpointNotFound(`No job ${req.params.id} that is not running`)
+    res.status(204).end()
   })
 
   router.get('/config', (_req, res) => {

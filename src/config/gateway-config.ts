@@ -16,6 +16,13 @@ export interface GatewayFileSettings {
   trustProxy?: boolean | number | string
   auth?: { tokenCacheSeconds?: number }
   upstream?: { maxRetryWaitSeconds?: number }
+  outbox?: {
+    pollMs?: number
+    leaseSeconds?: number
+    concurrency?: number
+    maxAttempts?: number
+    periodicSeconds?: number
+  }
 }
 
 export interface GatewaySettings {
@@ -35,6 +42,14 @@ export interface GatewaySettings {
   tokenCacheMs: number
   /** Longest wait (Retry-After, rate budget) inside one IdP request before answering 429. */
   upstream: { maxRetryWaitMs: number }
+  /** The outbox worker every gateway process runs. */
+  outbox: {
+    pollMs: number
+    leaseMs: number
+    concurrency: number
+    maxAttempts: number
+    periodicMs: number
+  }
 }
 
 // A plain schema object: ajv's typed schemas cannot express `trustProxy`'s union.
@@ -83,6 +98,18 @@ const schema: SchemaObject = {
       properties: { cert: { type: 'string' }, key: { type: 'string' } },
     },
     trustProxy: { type: ['boolean', 'integer', 'string'] },
+    outbox: {
+      type: 'object',
+      nullable: true,
+      additionalProperties: false,
+      properties: {
+        pollMs: { type: 'integer', minimum: 10, maximum: 60000 },
+        leaseSeconds: { type: 'number', minimum: 1, maximum: 3600 },
+        concurrency: { type: 'integer', minimum: 1, maximum: 64 },
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 100 },
+        periodicSeconds: { type: 'number', minimum: 1, maximum: 86400 },
+      },
+    },
     upstream: {
       type: 'object',
       nullable: true,
@@ -172,5 +199,12 @@ export async function loadGatewaySettings(
     trustProxy: s.trustProxy ?? false,
     tokenCacheMs: (s.auth?.tokenCacheSeconds ?? 2) * 1000,
     upstream: { maxRetryWaitMs: (s.upstream?.maxRetryWaitSeconds ?? 5) * 1000 },
+    outbox: {
+      pollMs: s.outbox?.pollMs ?? 500,
+      leaseMs: (s.outbox?.leaseSeconds ?? 60) * 1000,
+      concurrency: s.outbox?.concurrency ?? 4,
+      maxAttempts: s.outbox?.maxAttempts ?? 10,
+      periodicMs: (s.outbox?.periodicSeconds ?? 60) * 1000,
+    },
   }
 }

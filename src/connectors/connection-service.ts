@@ -5,6 +5,7 @@ import type { ResourceValidator } from '../scim/validate.ts'
 import type { GroupMemberStore } from '../store/group-members.ts'
 import type { LinkClaims } from '../store/link-claims.ts'
 import type { LinkStore } from '../store/links.ts'
+import { createConnectionJobs, type ConnectionJobs } from './connection-jobs.ts'
 import { createDirectoryService } from './directory.ts'
 import { createLinkReads } from './link-reads.ts'
 import { createLinkedService } from './linked-service.ts'
@@ -20,6 +21,8 @@ export interface ServiceDependencies {
   members: GroupMemberStore
   validator: ResourceValidator
   upstream: UpstreamRegistry
+  /** A create's outcome was lost: the claim is to be reconciled later (by the outbox). */
+  onUnknownOutcome?: (connectionKey: string, linkId: string, claimTtlMs: number) => void
   now: () => Date
 }
 
@@ -36,15 +39,21 @@ export function settingsOf(
   return { ...defaults, ...connection.settings }
 }
 
-/** Builds the ResourceService behind one connection: the directory, or a product connector. */
+export interface ConnectionServices {
+  service: ResourceService
+  /** The outbox kinds this connection runs; the directory has none. */
+  jobs?: ConnectionJobs
+}
+
+/** Builds what serves one connection: the directory, or a product connector and its jobs. */
 export function createConnectionService(
   key: string,
   connection: ConnectionConfig,
   profile: ConnectorProfile | undefined,
   deps: ServiceDependencies,
-): ResourceService {
+): ConnectionServices {
   if (!profile) {
-    return createDirectoryService({
+    const service = createDirectoryService({
       connectionKey: key,
       db: deps.db,
       links: deps.links,
@@ -52,15 +61,17 @@ export function createConnectionService(
       validator: deps.validator,
       now: deps.now,
     })
+    return { service }
   }
   const settings = settingsOf(profile, connection)
+  const claimTtlMs = claimTtlOf(profile)
   const client = deps.upstream.clientFor(key, profile, connection)
   const describeError = deps.upstream.describeError(profile)
   const adapter =
     profile.mode === 'translate'
       ? createTranslateAdapter({ profile, client, settings, describeError })
       : createScimProxyAdapter({ profile, client, describeError })
-  return createLinkedService({
+  const service = createLinkedService({
     connectionKey: key,
     resourceTypes: profile.resources.filter((r) => r === 'User'),
     rules: profile.rules,
@@ -71,10 +82,27 @@ export function createConnectionService(
     claims: deps.claims,
     reads: createLinkReads(key, deps.links, deps.members, profile.resources.includes('Group')),
     validator: deps.validator,
-    // A create may take every retry of its product call before its claim is presumed lost.
-    claimTtlMs: profile.limits.timeoutMs * (profile.limits.maxRetries + 1) + 5_000,
+    claimTtlMs,
     onMisconfigured: (reason) => deps.upstream.markMisconfigured(key, reason),
     onHealthy: () => deps.upstream.clearMisconfigured(key),
+    onUnknownOutcome: (id) => deps.onUnknownOutcome?.(key, id, claimTtlMs),
     now: deps.now,
   })
+  const jobs = createConnectionJobs({
+    key,
+    connection,
+    profile,
+    client,
+    adapter,
+    links: deps.links,
+    claims: deps.claims,
+    describeError,
+    now: deps.now,
+  })
+  return { service, jobs }
+}
+
+/** How long a create may take with every retry of its product call: a claim older is presumed lost. */
+export function claimTtlOf(profile: ConnectorProfile): number {
+  return profile.limits.timeoutMs * (profile.limits.maxRetries + 1) + 5_000
 }

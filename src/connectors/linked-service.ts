@@ -6,6 +6,7 @@ import type { ResourceValidator } from '../scim/validate.ts'
 import { isUniqueViolation } from '../store/database.ts'
 import type { LinkClaims } from '../store/link-claims.ts'
 import { keysOf, type Link, type LinkStore } from '../store/links.ts'
+import { reconcileClaim } from './claim-reconciliation.ts'
 import type { LinkReads } from './link-reads.ts'
 import type { ProductAdapter, ProductUser } from './product-adapter.ts'
 import type { DeletePolicy } from './profile.ts'
@@ -28,6 +29,8 @@ export interface LinkedServiceOptions {
   claimTtlMs: number
   onMisconfigured: (reason: string) => void
   onHealthy: () => void
+  /** A create's outcome was lost; its claim is left pending for reconciliation. */
+  onUnknownOutcome: (linkId: string) => void
   now: () => Date
 }
 
@@ -119,7 +122,10 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
         // An unknown outcome ends the claim's time in flight at once: the next request for
         // this user reconciles it instead of waiting for the claim to age.
         if (err.definite) await claims.release(link, revived, now())
-        else await claims.abandon(link)
+        else {
+          await claims.abandon(link)
+          options.onUnknownOutcome(link.id)
+        }
         throw err.scimError
       }
       const existing = await upstream(() => adapter.findByKey(view, calls))
@@ -143,12 +149,7 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
     if (Date.now() - Date.parse(link.updatedAt) < options.claimTtlMs) {
       throw uniqueness(`User ${link.id} is still being created; try again shortly`)
     }
-    const found = await upstream(() => adapter.findByKey(link.scim, ctx.trace.upstream))
-    if (!found) {
-      await claims.release(link, false, now())
-      return undefined
-    }
-    return claims.confirm(link, found.nativeId, link.scim, now(), found.id ?? link.id)
+    return upstream(() => reconcileClaim(link, adapter, claims, ctx.trace.upstream, now()))
   }
 
   async function create(resource: ScimResource, ctx: RequestContext): Promise<ScimResource> {

@@ -101,6 +101,16 @@ export function createLinkClaims(db: Knex, read: ReadRunner = knexReader) {
         .update({ updated_at: now })
     },
 
+    /** Pending claims of a connection last touched before `before`: creates whose outcome was lost. */
+    async stalePending(connectionKey: string, before: string, limit = 100): Promise<Link[]> {
+      const rows = await db<LinkRecord>('links')
+        .where({ connection_key: connectionKey, state: 'pending' })
+        .andWhere('updated_at', '<', before)
+        .orderBy('seq')
+        .limit(limit)
+      return rows.map(fromRecord)
+    },
+
     /**
      * The product's answer was lost: the claim is no longer in flight, so its time is set
      * to the epoch and the next request for this user reconciles it at once.

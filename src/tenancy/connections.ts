@@ -1,5 +1,6 @@
 import type { ConnectionConfig, TenantConfig } from '../config/tenant-config.ts'
 import type { DialectSetting } from '../scim/dialects.ts'
+import type { ConnectionJobs } from '../connectors/connection-jobs.ts'
 import type { ResourceService } from '../scim/types.ts'
 
 /** A tenant's connection, ready to serve: its ResourceService and the tenant's dialect. */
@@ -11,6 +12,8 @@ export interface ResolvedConnection {
   dialect: DialectSetting
   config: ConnectionConfig
   service: ResourceService
+  /** The outbox kinds the connection runs (product connections). */
+  jobs?: ConnectionJobs
 }
 
 export type ConnectionResolver = (
@@ -25,7 +28,10 @@ export function connectionKey(tenant: string, connection: string): string {
 /** Builds every tenant's connections once; lookups are then a map read. */
 export function createConnectionResolver(
   tenants: ReadonlyMap<string, TenantConfig>,
-  createService: (connection: ConnectionConfig, key: string) => ResourceService,
+  createServices: (
+    connection: ConnectionConfig,
+    key: string,
+  ) => { service: ResourceService; jobs?: ConnectionJobs },
 ): ConnectionResolver {
   const resolved = new Map<string, ResolvedConnection>()
   for (const tenant of tenants.values()) {
@@ -37,7 +43,7 @@ export function createConnectionResolver(
         key,
         dialect: tenant.dialect,
         config,
-        service: createService(config, key),
+        ...createServices(config, key),
       })
     }
   }

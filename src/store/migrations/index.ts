@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import * as createCoreTables from './0001-create-core-tables.ts'
 import * as createEvents from './0002-create-events.ts'
+import * as createOutbox from './0003-create-outbox.ts'
 
 interface Migration {
   up: (knex: Knex) => Promise<void>
@@ -10,6 +11,7 @@ interface Migration {
 const migrations: [string, Migration][] = [
   ['0001-create-core-tables', createCoreTables],
   ['0002-create-events', createEvents],
+  ['0003-create-outbox', createOutbox],
 ]
 
 /**

@@ -1,0 +1,24 @@
+import type { LinkClaims } from '../store/link-claims.ts'
+import type { Link } from '../store/links.ts'
+import type { ProductAdapter } from './product-adapter.ts'
+import type { UpstreamCall } from './upstream-client.ts'
+
+/**
+ * Settles a pending claim whose create's outcome was never learned, by the product's key:
+ * the product has the user → the link is confirmed; it does not → the claim is released.
+ * Returns the confirmed link, or undefined when released.
+ */
+export async function reconcileClaim(
+  link: Link,
+  adapter: ProductAdapter,
+  claims: LinkClaims,
+  calls: UpstreamCall[],
+  now: string,
+): Promise<Link | undefined> {
+  const found = await adapter.findByKey(link.scim, calls)
+  if (!found) {
+    await claims.release(link, false, now)
+    return undefined
+  }
+  return claims.confirm(link, found.nativeId, link.scim, now, found.id ?? link.id)
+}

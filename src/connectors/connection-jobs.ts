@@ -1,0 +1,142 @@
+import type { ConnectionConfig } from '../config/tenant-config.ts'
+import { isJsonObject } from '../scim/types.ts'
+import type { LinkClaims } from '../store/link-claims.ts'
+import type { LinkStore } from '../store/links.ts'
+import { reconcileClaim } from './claim-reconciliation.ts'
+import type { ProductAdapter } from './product-adapter.ts'
+import type { ConnectorProfile } from './profile.ts'
+import { requireSuccess, type UpstreamCall, type UpstreamClient } from './upstream-client.ts'
+
+/** What a job did. `skipped` means it no longer applied (e.g. its resource is gone). */
+export interface JobResult {
+  outcome: 'done' | 'skipped'
+  note?: string
+}
+
+/** A job that can never succeed as it stands: it goes to `dead` with this reason. */
+export class PermanentJobError extends Error {
+  override readonly name = 'PermanentJobError'
+}
+
+export type JobKind = 'native-update' | 'reconcile-claim' | 'credential-expiry' | 'drift-check'
+
+export interface ConnectionJobs {
+  run(kind: string, payload: Record<string, unknown>, calls: UpstreamCall[]): Promise<JobResult>
+}
+
+const METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const DRIFT_SAMPLE = 20
+const DAY_MS = 86_400_000
+
+export interface ConnectionJobsOptions {
+  key: string
+  connection: ConnectionConfig
+  profile: ConnectorProfile
+  client: UpstreamClient
+  adapter: ProductAdapter
+  links: LinkStore
+  claims: LinkClaims
+  describeError: (body: unknown) => string | undefined
+  now: () => Date
+}
+
+/**
+ * The outbox kinds a product connection runs. Each is idempotent: running a job twice (after
+ * a worker died mid-job) does no harm.
+ */
+export function createConnectionJobs(options: ConnectionJobsOptions): ConnectionJobs {
+  const { key, client, adapter, links, claims, profile } = options
+
+  async function nativeUpdate(
+    payload: Record<string, unknown>,
+    calls: UpstreamCall[],
+  ): Promise<JobResult> {
+    const { method, path, body } = payload
+    if (
+      typeof method !== 'string' ||
+      !METHODS.has(method) ||
+      typeof path !== 'string' ||
+      !path.startsWith('/')
+    ) {
+      throw new PermanentJobError(
+        'payload needs a method (POST, PUT, PATCH, DELETE) and a path starting with /',
+      )
+    }
+    const response = await client.send(
+      { method, path, ...(body !== undefined ? { body } : {}), idempotent: true },
+      calls,
+    )
+    // The resource is gone from the product: the update no longer applies.
+    if (response.status === 404)
+      return { outcome: 'skipped', note: `${profile.product} has no such resource any more` }
+    requireSuccess(client, response, options.describeError, 'resource')
+    return { outcome: 'done' }
+  }
+
+  async function reconcile(
+    payload: Record<string, unknown>,
+    calls: UpstreamCall[],
+  ): Promise<JobResult> {
+    if (typeof payload.id !== 'string')
+      throw new PermanentJobError('payload needs the id of the link')
+    const link = await links.findById(key, 'User', payload.id)
+    if (!link || link.state !== 'pending')
+      return { outcome: 'skipped', note: 'the claim was settled meanwhile' }
+    const settled = await reconcileClaim(link, adapter, claims, calls, options.now().toISOString())
+    return {
+      outcome: 'done',
+      note: settled
+        ? `linked to ${profile.product} user ${settled.nativeId}`
+        : 'released: the product never got the user',
+    }
+  }
+
+  function credentialExpiry(): JobResult {
+    const notes: string[] = []
+    for (const [name, spec] of Object.entries(profile.settings)) {
+      const value = options.connection.settings[name]
+      if (spec.type !== 'date' || !spec.credentialExpiry || typeof value !== 'string') continue
+      const days = Math.floor((Date.parse(value) - options.now().getTime()) / DAY_MS)
+      notes.push(
+        days < 0 ? `${name} expired on ${value}` : `${name} expires in ${days} days (${value})`,
+      )
+    }
+    return { outcome: 'done', note: notes.join('; ') || 'no credential expiry configured' }
+  }
+
+  async function driftCheck(calls: UpstreamCall[]): Promise<JobResult> {
+    const sample = await links.list(key, 'User', {
+      where: (q) => void q.where('state', 'active'),
+      limit: DRIFT_SAMPLE,
+    })
+    const missing: string[] = []
+    for (const link of sample) {
+      if (!(await adapter.findByKey(link.scim, calls))) missing.push(link.userName ?? link.id)
+    }
+    return {
+      outcome: 'done',
+      note:
+        missing.length === 0
+          ? `${sample.length} users compared, none differ`
+          : `${missing.length} of ${sample.length} users are missing in ${profile.product}: ${missing.slice(0, 10).join(', ')}`,
+    }
+  }
+
+  return {
+    async run(kind, payload, calls) {
+      if (!isJsonObject(payload)) throw new PermanentJobError('payload must be an object')
+      switch (kind as JobKind) {
+        case 'native-update':
+          return nativeUpdate(payload, calls)
+        case 'reconcile-claim':
+          return reconcile(payload, calls)
+        case 'credential-expiry':
+          return credentialExpiry()
+        case 'drift-check':
+          return driftCheck(calls)
+        default:
+          throw new PermanentJobError(`unknown job kind ${kind}`)
+      }
+    },
+  }
+}

@@ -1,0 +1,61 @@
+import { claimTtlOf } from '../connectors/connection-service.ts'
+import type { ConnectorProfile } from '../connectors/profile.ts'
+import type { TenantConfig } from '../config/tenant-config.ts'
+import type { LinkClaims } from '../store/link-claims.ts'
+import type { OutboxStore } from '../store/outbox.ts'
+
+export interface ScheduleOptions {
+  outbox: OutboxStore
+  claims: LinkClaims
+  configuration: () => {
+    tenants: ReadonlyMap<string, TenantConfig>
+    profiles: ReadonlyMap<string, ConnectorProfile>
+  }
+  now: () => Date
+}
+
+/**
+ * Periodic outbox work, run by every replica; dedupe keys make each job queued once:
+ * reconciling claims whose create was lost (a crash, a timeout no request came back for),
+ * and once a day per product connection, the credential-expiry and drift checks.
+ */
+export function createOutboxSchedule(options: ScheduleOptions) {
+  return async function runSchedule(): Promise<void> {
+    const now = options.now()
+    const at = now.toISOString()
+    const day = at.slice(0, 10)
+    const { tenants, profiles } = options.configuration()
+    for (const tenant of tenants.values()) {
+      for (const [name, connection] of Object.entries(tenant.connections)) {
+        const profile = profiles.get(connection.connector)
+        if (!profile) continue
+        const key = `${tenant.tenant}/${name}`
+        const before = new Date(now.getTime() - claimTtlOf(profile)).toISOString()
+        for (const link of await options.claims.stalePending(key, before)) {
+          await options.outbox.enqueue(
+            {
+              connectionKey: key,
+              kind: 'reconcile-claim',
+              resource: `User:${link.id}`,
+              payload: { id: link.id },
+              dedupeKey: `reconcile-claim:${key}:${link.id}:${link.updatedAt}`,
+            },
+            at,
+          )
+        }
+        for (const kind of ['credential-expiry', 'drift-check']) {
+          await options.outbox.enqueue(
+            {
+              connectionKey: key,
+              kind,
+              resource: kind,
+              payload: {},
+              dedupeKey: `${kind}:${key}:${day}`,
+            },
+            at,
+          )
+        }
+      }
+    }
+  }
+}
