@@ -66,7 +66,7 @@ export function createConnectionService(
   const settings = settingsOf(profile, connection)
   const claimTtlMs = claimTtlOf(profile)
   const client = deps.upstream.clientFor(key, profile, connection)
-  const describeError = deps.upstream.describeError(profile)
+  const describeError = client.describeError
   const adapter =
     profile.mode === 'translate'
       ? createTranslateAdapter({ profile, client, settings, describeError })

@@ -149,6 +149,8 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
 
   return {
     product: options.product,
+    /** Reads a product error body's words (with the connection's credential redacted). */
+    describeError: options.describeError,
 
     /**
      * Sends a request; resolves with any answer below 500 (callers decide what a 404 or 409

@@ -83,8 +83,6 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions) {
   }
 
   return {
-    describeError,
-
     clientFor(
       key: string,
       profile: ConnectorProfile,
@@ -103,7 +101,12 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions) {
         timeoutMs: profile.limits.timeoutMs,
         maxRetries: profile.limits.maxRetries,
         maxRetryWaitMs: options.maxRetryWaitMs,
-        describeError: describeError(profile),
+        // A product that echoes our credential in an error must not put it in a detail.
+        describeError: (body) => {
+          const text = describeError(profile)(body)
+          const value = secret?.reveal()
+          return text && value ? text.split(value).join('[redacted]') : text
+        },
         ...(connection.baseUrl ? { agent: agentFor(key, connection.baseUrl, profile) } : {}),
         now: options.now,
         sleep: options.sleep,

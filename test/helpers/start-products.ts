@@ -19,6 +19,8 @@ export interface StartProductsOptions {
   /** Extra YAML lines under each connection (indented 4 spaces), e.g. `    deletePolicy: deactivate`. */
   tresoritConnection?: string
   toriiConnection?: string
+  /** The Torii connection's `apiKeyExpires` setting (YYYY-MM-DD). */
+  toriiApiKeyExpires?: string
   gatewayYaml?: string
 }
 
@@ -43,7 +45,7 @@ export async function startProducts(options: StartProductsOptions = {}): Promise
     '    connector: torii',
     `    baseUrl: ${torii.baseUrl}`,
     '    secrets: { apiKey: "${env:TORII_KEY}" }',
-    '    settings: { roles: [Admin, Read-only, IT Admin, Employee], apiKeyExpires: 2030-12-31 }',
+    `    settings: { roles: [Admin, Read-only, IT Admin, Employee], apiKeyExpires: ${options.toriiApiKeyExpires ?? '2030-12-31'} }`,
     ...(options.toriiConnection ? [options.toriiConnection] : []),
     '',
   ].join('\n')
