@@ -1,7 +1,14 @@
 import type { Knex } from 'knex'
 import type { ResourceType, ScimResource } from '../scim/types.ts'
 import { knexReader, type ReadRunner } from './read-runner.ts'
-import { fromRecord, keysOf, toRecordKeys, type Link, type LinkRecord } from './links.ts'
+import {
+  fromRecord,
+  keysOf,
+  toInsertRow,
+  toRecordKeys,
+  type Link,
+  type LinkRecord,
+} from './links.ts'
 
 /**
  * The create-claims-first protocol (DESIGN.md): a `pending` link is committed before the
@@ -32,18 +39,7 @@ export function createLinkClaims(db: Knex, read: ReadRunner = knexReader) {
 
     /** Inserts a pending claim; fails on the live-userName unique index when one exists. */
     async claim(link: Link): Promise<void> {
-      await db('links').insert({
-        connection_key: link.connectionKey,
-        resource_type: link.resourceType,
-        id: link.id,
-        native_id: link.nativeId,
-        ...toRecordKeys(link),
-        state: 'pending',
-        scim: JSON.stringify(link.scim),
-        version: link.version,
-        created_at: link.createdAt,
-        updated_at: link.updatedAt,
-      })
+      await db('links').insert(toInsertRow({ ...link, state: 'pending' }))
     },
 
     /**

@@ -95,6 +95,22 @@ export function keysOf(
   }
 }
 
+/** The row a new link is inserted as. */
+export function toInsertRow(link: Link): Omit<LinkRecord, 'seq'> {
+  return {
+    connection_key: link.connectionKey,
+    resource_type: link.resourceType,
+    id: link.id,
+    native_id: link.nativeId,
+    ...toRecordKeys(link),
+    state: link.state,
+    scim: JSON.stringify(link.scim),
+    version: link.version,
+    created_at: link.createdAt,
+    updated_at: link.updatedAt,
+  }
+}
+
 export function fromRecord(record: LinkRecord): Link {
   return {
     connectionKey: record.connection_key,
@@ -160,18 +176,7 @@ export function createLinkStore(
   return {
     /** Inserts a link; a duplicate live userName (or group name) fails on a unique index. */
     async insert(link: Link, trx: Knex | Knex.Transaction = db): Promise<Link> {
-      await trx('links').insert({
-        connection_key: link.connectionKey,
-        resource_type: link.resourceType,
-        id: link.id,
-        native_id: link.nativeId,
-        ...toRecordKeys(link),
-        state: link.state,
-        scim: JSON.stringify(link.scim),
-        version: link.version,
-        created_at: link.createdAt,
-        updated_at: link.updatedAt,
-      })
+      await trx('links').insert(toInsertRow(link))
       return link
     },
 
