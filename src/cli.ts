@@ -6,6 +6,12 @@ import { loadGatewaySettings, type GatewaySettings } from './config/gateway-conf
 import { GatewayError } from './config/gateway-error.ts'
 import { loadConfiguration } from './config/load-configuration.ts'
 import { formatProblem } from './config/yaml-file.ts'
+import {
+  describeDeletePolicy,
+  formatSelfTest,
+  invitationWarning,
+  runSelfTest,
+} from './connectors/self-test.ts'
 import { createGateway, listen } from './gateway.ts'
 import { createLogger } from './log.ts'
 import {
@@ -274,6 +280,89 @@ outbox
         throw new GatewayError('ERR_OUTBOX_JOB', `No job ${id} that is not running`)
       process.stdout.write(`Dropped ${id}\n`)
     })
+  })
+
+interface ConnectorTestOptions {
+  tenant: string
+  connection: string
+  email?: string
+  yes?: boolean
+}
+
+/** `connector test`: what Entra's Test Connection does, and optionally a user's whole life. */
+async function testConnector(opts: ConnectorTestOptions) {
+  if (opts.email !== undefined && !opts.yes) {
+    process.stderr.write(
+      `${invitationWarning(opts.email)}\nNothing was done. Run again with --yes to go ahead.\n`,
+    )
+    process.exitCode = 2
+    return
+  }
+  const settings = await settingsFromEnv()
+  // Logs go to stderr: stdout is the table, for the operator and for scripts.
+  const log = createLogger({ level: env.LOG_LEVEL ?? 'warn', destination: process.stderr })
+  // No listening and no outbox worker: this process only runs the test, then exits.
+  const gateway = await createGateway({
+    settings,
+    log,
+    adminToken: randomBytes(24).toString('base64url'),
+    env,
+    worker: false,
+  })
+  try {
+    const generation = gateway.config.current()
+    const resolved = generation.built.resolveConnection(opts.tenant, opts.connection)
+    if (!resolved) {
+      throw new GatewayError(
+        'ERR_SELF_TEST',
+        `No connection ${opts.connection} in tenant ${opts.tenant} (${resolve(settings.tenantsDir)})`,
+      )
+    }
+    const profile = generation.profiles.get(resolved.config.connector)
+    const deletePolicy = profile
+      ? (resolved.config.deletePolicy ?? profile.deletePolicy)
+      : undefined
+    // A product connection's check of its own credential; the directory has no product.
+    const probe = resolved.jobs?.probe
+    process.stdout.write(
+      `Self-test of ${opts.tenant}/${opts.connection} (${resolved.config.connector})\n`,
+    )
+    if (opts.email !== undefined) {
+      process.stdout.write(
+        `${invitationWarning(opts.email)}\nDelete policy: ${deletePolicy ?? 'directory'} (${describeDeletePolicy(deletePolicy)})\n`,
+      )
+    }
+    const steps = await runSelfTest({
+      service: resolved.service,
+      ...(probe ? { probe } : {}),
+      ...(profile ? { product: profile.product } : {}),
+      ...(opts.email !== undefined ? { email: opts.email } : {}),
+      ...(deletePolicy ? { deletePolicy } : {}),
+      now: () => new Date(),
+    })
+    process.stdout.write(`\n${formatSelfTest(steps)}`)
+    process.exitCode = steps.every((s) => s.ok) ? 0 : 1
+  } finally {
+    await gateway.close()
+  }
+}
+
+program
+  .command('connector')
+  .description('connections to products')
+  .command('test')
+  .description(
+    "run what Entra's Test Connection does against a connection; with --email and --yes, also create, read, update and delete a throw-away user",
+  )
+  .requiredOption('--tenant <tenant>', 'tenant id')
+  .requiredOption('--connection <connection>', 'connection name')
+  .option('--email <address>', 'a throw-away user for the write cycle (the product may invite it)')
+  .option('--yes', 'confirm the write cycle against the real product')
+  .action(async (opts: ConnectorTestOptions) => {
+    await testConnector(opts)
+    // A one-shot command ends once the gateway is closed: the outbox worker's stop() leaves
+    // its bounded wait (10 s) armed, which would otherwise hold the process open that long.
+    process.exit()
   })
 
 program.parseAsync().catch((err: unknown) => {

@@ -10,6 +10,7 @@ import type { Configuration } from './config/load-configuration.ts'
 import { createConnectionService } from './connectors/connection-service.ts'
 import { createUpstreamRegistry, type UpstreamRegistry } from './connectors/upstream-registry.ts'
 import { createResourceValidator } from './scim/validate.ts'
+import { breakerStates, createMetrics } from './http/metrics.ts'
 import { createApp } from './server.ts'
 import { openDatabase } from './store/database.ts'
 import { createEventStore, type EventStore } from './store/events.ts'
@@ -135,7 +136,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     periodic: createOutboxSchedule({ outbox, claims, configuration: () => config.current(), now }),
   })
   if (options.worker !== false) worker.start()
+  const metrics = createMetrics({
+    quarantined: breakerStates(
+      () => config.current(),
+      (key) => upstream.health(key),
+    ),
+    backlog: () => outbox.backlog(),
+  })
   const app = createApp({
+    metrics,
+    readiness: {
+      ping: () => db.raw('select 1').then(() => undefined),
+      configLoaded: () => config.current().tenants.size > 0,
+    },
     bodyLimitBytes: settings.bodyLimitBytes,
     scim: settings.scim,
     trustProxy: settings.trustProxy,
@@ -159,6 +172,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       reload: (reason) => config.reload(reason),
       upstream,
       outbox,
+      events,
+      claims,
       now,
     },
     log,

@@ -2,9 +2,12 @@ import express, { type Express } from 'express'
 import type { Logger } from 'pino'
 import { adminApi, type AdminApiOptions } from './admin/admin-api.ts'
 import { adminAuth } from './admin/admin-auth.ts'
+import { dashboard } from './admin/dashboard.ts'
 import { authenticateScim, type AuthenticateOptions } from './http/authenticate.ts'
 import { discoveryRoutes } from './http/discovery-routes.ts'
 import { errorHandler, notFoundHandler } from './http/error-handler.ts'
+import type { Metrics } from './http/metrics.ts'
+import { healthz, readyz, type ReadinessOptions } from './http/probes.ts'
 import { provisioningLog } from './http/provisioning-log.ts'
 import { connectionRateLimit } from './http/rate-limit.ts'
 import { requestId } from './http/request-id.ts'
@@ -23,6 +26,8 @@ export interface AppDependencies extends AuthenticateOptions {
   rateLimiter: RateLimiter
   events: EventStore
   now: () => Date
+  metrics: Metrics
+  readiness: ReadinessOptions
   admin: AdminApiOptions & { token: string }
   log: Logger
 }
@@ -35,10 +40,14 @@ export function createApp(deps: AppDependencies): Express {
   app.set('trust proxy', deps.trustProxy)
   app.use(requestId())
   app.use(requestLog(deps.log))
+  app.get('/healthz', healthz())
+  app.get('/readyz', readyz(deps.readiness))
+  app.get('/metrics', adminAuth(deps.admin.token), deps.metrics.handler())
 
   // One SCIM router, mounted at the one URL and at the explicit per-tenant form.
   const scim = express.Router({ mergeParams: true })
   scim.use(scimBase())
+  scim.use(deps.metrics.middleware())
   scim.use(provisioningLog(deps.events, deps.now))
   scim.use(authenticateScim(deps))
   scim.use(connectionRateLimit(deps.rateLimiter))
@@ -55,6 +64,10 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/scim/v2', scim)
   app.use('/t/:tenant/:connection/scim/v2', scim)
   app.use('/admin/api', adminAuth(deps.admin.token), adminApi(deps.admin))
+  app.use(
+    '/admin',
+    dashboard({ ...deps.admin, adminToken: deps.admin.token, limiter: deps.rateLimiter }),
+  )
   app.use(notFoundHandler())
   app.use(errorHandler(deps.log))
   return app

@@ -3,13 +3,15 @@ import type { ConfigGeneration, ReloadOutcome } from '../config/config-manager.t
 import type { UpstreamRegistry } from '../connectors/upstream-registry.ts'
 import { bodyErrors } from '../http/scim-json.ts'
 import { connectionStatuses } from './connection-status.ts'
+import { describeConnection, readEventFilters } from './dashboard.ts'
+import { buildOverview, type OverviewSources } from './overview-data.ts'
 import { badRequest, endpointNotFound, invalidValue } from '../scim/errors.ts'
 import { isJsonObject } from '../scim/types.ts'
 import type { JobState, OutboxStore } from '../store/outbox.ts'
 import type { TokenRecord, TokenStore } from '../store/tokens.ts'
 import { issueToken } from '../tenancy/tokens.ts'
 
-export interface AdminApiOptions {
+export interface AdminApiOptions extends OverviewSources {
   tokens: TokenStore
   config: () => ConfigGeneration<unknown>
   lastReload: () => ReloadOutcome | null
@@ -108,6 +110,30 @@ export function adminApi(options: AdminApiOptions): Router {
         },
       ),
     })
+  })
+
+  router.get('/overview', async (_req, res) => {
+    res.json(await buildOverview(options))
+  })
+
+  router.get('/tenants/:tenant/connections/:connection/events', async (req, res) => {
+    const tenant = String(req.params.tenant)
+    const connection = String(req.params.connection)
+    if (!describeConnection(options, tenant, connection))
+      throw endpointNotFound('No such tenant connection')
+    const filters = readEventFilters(req.query)
+    const limit = Math.min(200, Math.max(1, Number(req.query.limit) || 50))
+    const events = await options.events.list({
+      tenant,
+      connection,
+      limit,
+      ...(filters.outcome ? { outcome: filters.outcome } : {}),
+      ...(filters.resource ? { resourceType: filters.resource } : {}),
+      ...(filters.q ? { subject: filters.q } : {}),
+      ...(filters.since ? { since: new Date(filters.since).toISOString() } : {}),
+      ...(filters.before !== undefined ? { before: filters.before } : {}),
+    })
+    res.json({ events, rules: describeConnection(options, tenant, connection) })
   })
 
   router.get('/outbox', async (req, res) => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { ConnectionConfig } from '../config/tenant-config.ts'
 import { isJsonObject } from '../scim/types.ts'
 import type { LinkClaims } from '../store/link-claims.ts'
@@ -22,6 +23,11 @@ export type JobKind = 'native-update' | 'reconcile-claim' | 'credential-expiry' 
 
 export interface ConnectionJobs {
   run(kind: string, payload: Record<string, unknown>, calls: UpstreamCall[]): Promise<JobResult>
+  /**
+   * Proves the product answers the gateway's credential (`connector test`): resolves when a
+   * lookup of a key that cannot exist finds nothing, throws on anything else.
+   */
+  probe?: (calls: UpstreamCall[]) => Promise<void>
 }
 
 const METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -123,6 +129,18 @@ export function createConnectionJobs(options: ConnectionJobsOptions): Connection
   }
 
   return {
+    async probe(calls) {
+      // Reads come from the link store, so only a product call shows whether our credential
+      // works. `.invalid` is reserved (RFC 2606): no product can hold this user.
+      const userName = `${randomUUID()}@selftest.invalid`
+      const found = await adapter.findByKey({ userName }, calls)
+      if (found) {
+        throw new Error(
+          `${profile.product} answered a lookup of the non-existent ${userName} with user ${found.nativeId}`,
+        )
+      }
+    },
+
     async run(kind, payload, calls) {
       if (!isJsonObject(payload)) throw new PermanentJobError('payload must be an object')
       switch (kind as JobKind) {

@@ -16,6 +16,8 @@ declare global {
       dialect?: Dialect
       /** What the connection's service did, for the provisioning log. */
       trace?: RequestTrace
+      /** The dashboard session's nonce, once its cookie is verified. */
+      adminNonce?: string
       /** The error detail sent, for the provisioning log. */
       errorDetail?: string
     }

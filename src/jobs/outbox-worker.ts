@@ -105,7 +105,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
         permanent =
           err.definite && !err.misconfigured && status >= 400 && status < 500 && status !== 429
       }
-      if (permanent || job.attempts >= maxAttempts) {
+      // Held back by the gateway's own rate budget, the product never saw the job: that is
+      // no attempt, and no reason to give up on it.
+      const heldBack = calls.length > 0 && calls.every((c) => c.status === 'over-budget')
+      if (permanent || (!heldBack && job.attempts >= maxAttempts)) {
         await options.store.finish(job, 'dead', iso(), reason)
         record(job, 'dead', calls, started, reason)
         options.log.warn(
@@ -113,13 +116,21 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
           'outbox job dead',
         )
       } else {
-        await options.store.requeue(job, iso(retryInMs), iso(), reason)
+        await options.store.requeue(job, iso(retryInMs), iso(), reason, !heldBack)
         record(job, 'retrying', calls, started, reason)
       }
     }
   }
 
-  async function poll(): Promise<void> {
+  /** Polls in flight: stop() waits for them, or they would start jobs after it returned. */
+  const polls = new Set<Promise<void>>()
+  function poll(): Promise<void> {
+    const taking = takeDue().finally(() => polls.delete(taking))
+    polls.add(taking)
+    return taking
+  }
+
+  async function takeDue(): Promise<void> {
     if (stopping) return
     const free = concurrency - running.size
     if (free <= 0) return
@@ -174,6 +185,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       stopping = true
       clearTimeout(timer)
       clearInterval(periodicTimer)
+      await Promise.all(polls)
       await Promise.race([
         Promise.all(running.values()),
         new Promise((resolve) => setTimeout(resolve, waitMs)),

@@ -84,9 +84,24 @@ export interface EventQuery {
   tenant: string
   connection?: string
   outcome?: string
+  resourceType?: string
+  /** Part of the userName or displayName the event was about (matched literally). */
+  subject?: string
+  /** Only events at or after this time (ISO). */
+  since?: string
+  /** Only failures (status 400 and above), or only successes. */
+  failed?: boolean
   limit: number
   /** Events older than this sequence number (paging backwards in time). */
   before?: number
+}
+
+/** Operations and failures of one connection since a time. */
+export interface ConnectionActivity {
+  tenant: string
+  connection: string
+  total: number
+  errors: number
 }
 
 /**
@@ -128,8 +143,70 @@ export function createEventStore(db: Knex, options: { flushMs?: number } = {}) {
         .limit(query.limit)
       if (query.connection) builder.andWhere({ connection: query.connection })
       if (query.outcome) builder.andWhere({ outcome: query.outcome })
+      if (query.resourceType) builder.andWhere({ resource_type: query.resourceType })
+      if (query.since) builder.andWhere('at', '>=', query.since)
+      if (query.failed === true) builder.andWhere('status', '>=', 400)
+      if (query.failed === false) builder.andWhere('status', '<', 400)
+      if (query.subject) {
+        // The search text is a literal: LIKE's wildcards in it are escaped.
+        const literal = query.subject.slice(0, 200).replace(/[\\%_]/g, (c) => `\\${c}`)
+        builder.andWhereRaw(`lower(subject) like ? escape '\\'`, [`%${literal.toLowerCase()}%`])
+      }
       if (query.before !== undefined) builder.andWhere('seq', '<', query.before)
       return (await builder).map(fromRow)
+    },
+
+    /** Per connection: operations and failures (status 400 and above) since `since`. */
+    async activity(since: string): Promise<ConnectionActivity[]> {
+      await flush()
+      const rows: unknown = await db('events')
+        .select('tenant', 'connection')
+        .count({ total: '*' })
+        .sum({ errors: db.raw('case when status >= 400 then 1 else 0 end') })
+        .where('at', '>=', since)
+        .groupBy('tenant', 'connection')
+      return (
+        rows as {
+          tenant: string
+          connection: string
+          total: number | string
+          errors: number | string | null
+        }[]
+      ).map((r) => ({
+        tenant: r.tenant,
+        connection: r.connection,
+        total: Number(r.total),
+        errors: Number(r.errors ?? 0),
+      }))
+    },
+
+    /** Per hour (`YYYY-MM-DDTHH`) since `since`: operations and failures of one connection. */
+    async hourly(
+      tenant: string,
+      connection: string,
+      since: string,
+    ): Promise<{ hour: string; total: number; errors: number }[]> {
+      await flush()
+      const rows: unknown = await db('events')
+        .select(db.raw('substr(at, 1, 13) as hour'))
+        .count({ total: '*' })
+        .sum({ errors: db.raw('case when status >= 400 then 1 else 0 end') })
+        .where({ tenant, connection })
+        .andWhere('at', '>=', since)
+        .groupByRaw('substr(at, 1, 13)')
+        .orderBy('hour')
+      return (
+        rows as { hour: string; total: number | string; errors: number | string | null }[]
+      ).map((r) => ({
+        hour: r.hour,
+        total: Number(r.total),
+        errors: Number(r.errors ?? 0),
+      }))
+    },
+
+    /** Deletes events older than `before` (bounded retention). */
+    async prune(before: string): Promise<number> {
+      return db('events').where('at', '<', before).delete()
     },
 
     async close(): Promise<void> {

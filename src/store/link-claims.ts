@@ -97,6 +97,15 @@ export function createLinkClaims(db: Knex, read: ReadRunner = knexReader) {
         .update({ updated_at: now })
     },
 
+    /** How many links of a connection are pending (creates not yet confirmed by the product). */
+    async countPending(connectionKey: string): Promise<number> {
+      const row: unknown = await db('links')
+        .where({ connection_key: connectionKey, state: 'pending' })
+        .count({ n: '*' })
+        .first()
+      return Number((row as { n?: number | string } | undefined)?.n ?? 0)
+    },
+
     /** Pending claims of a connection last touched before `before`: creates whose outcome was lost. */
     async stalePending(connectionKey: string, before: string, limit = 100): Promise<Link[]> {
       const rows = await db<LinkRecord>('links')

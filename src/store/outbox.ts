@@ -77,6 +77,12 @@ export interface Backlog {
 export type OutboxStore = ReturnType<typeof createOutboxStore>
 
 /**
+ * Whether `id` can name a job at all: ids come from operators (admin API, CLI) as text, and
+ * PostgreSQL refuses `NaN`, fractions and numbers beyond its integer column outright.
+ */
+const isJobId = (id: number) => Number.isSafeInteger(id) && id >= 1 && id <= 2_147_483_647
+
+/**
  * The outbox table. Claiming is one conditional UPDATE per job, so on PostgreSQL and SQLite
  * alike no job is taken by two workers at once; a lease that expires (its worker died) makes
  * the job due again.
@@ -217,12 +223,14 @@ export function createOutboxStore(db: Knex) {
     },
 
     async get(id: number): Promise<Job | undefined> {
+      if (!isJobId(id)) return undefined
       const row: JobRow | undefined = await db<JobRow>('outbox').where({ id }).first()
       return row ? fromRow(row) : undefined
     },
 
     /** An operator sends a dead job round again, now. */
     async retry(id: number, now: string): Promise<boolean> {
+      if (!isJobId(id)) return false
       const changed = await db('outbox').where({ id }).whereIn('state', ['dead', 'queued']).update({
         state: 'queued',
         next_attempt_at: now,
@@ -235,6 +243,7 @@ export function createOutboxStore(db: Knex) {
 
     /** An operator drops a job that is not running. */
     async drop(id: number): Promise<boolean> {
+      if (!isJobId(id)) return false
       return (await db('outbox').where({ id }).whereNot({ state: 'running' }).delete()) === 1
     },
 
