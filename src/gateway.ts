@@ -119,6 +119,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await db.destroy()
     throw err
   }
+  const schedule = createOutboxSchedule({
+    outbox,
+    claims,
+    configuration: () => config.current(),
+    now,
+  })
   const worker = createOutboxWorker({
     store: outbox,
     jobsFor: (key) => {
@@ -133,7 +139,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     concurrency: settings.outbox.concurrency,
     maxAttempts: settings.outbox.maxAttempts,
     periodicMs: settings.outbox.periodicMs,
-    periodic: createOutboxSchedule({ outbox, claims, configuration: () => config.current(), now }),
+    periodic: async () => {
+      await schedule()
+      // Bounded retention of the provisioning log.
+      await events.prune(
+        new Date(now().getTime() - settings.retention.eventsDays * 86_400_000).toISOString(),
+      )
+    },
   })
   if (options.worker !== false) worker.start()
   const metrics = createMetrics({

@@ -16,6 +16,7 @@ export interface GatewayFileSettings {
   trustProxy?: boolean | number | string
   auth?: { tokenCacheSeconds?: number }
   upstream?: { maxRetryWaitSeconds?: number }
+  retention?: { eventsDays?: number }
   outbox?: {
     pollMs?: number
     leaseSeconds?: number
@@ -42,6 +43,8 @@ export interface GatewaySettings {
   tokenCacheMs: number
   /** Longest wait (Retry-After, rate budget) inside one IdP request before answering 429. */
   upstream: { maxRetryWaitMs: number }
+  /** How long the provisioning log keeps events. */
+  retention: { eventsDays: number }
   /** The outbox worker every gateway process runs. */
   outbox: {
     pollMs: number
@@ -98,6 +101,12 @@ const schema: SchemaObject = {
       properties: { cert: { type: 'string' }, key: { type: 'string' } },
     },
     trustProxy: { type: ['boolean', 'integer', 'string'] },
+    retention: {
+      type: 'object',
+      nullable: true,
+      additionalProperties: false,
+      properties: { eventsDays: { type: 'number', minimum: 1, maximum: 3650 } },
+    },
     outbox: {
       type: 'object',
       nullable: true,
@@ -199,6 +208,7 @@ export async function loadGatewaySettings(
     trustProxy: s.trustProxy ?? false,
     tokenCacheMs: (s.auth?.tokenCacheSeconds ?? 2) * 1000,
     upstream: { maxRetryWaitMs: (s.upstream?.maxRetryWaitSeconds ?? 5) * 1000 },
+    retention: { eventsDays: s.retention?.eventsDays ?? 30 },
     outbox: {
       pollMs: s.outbox?.pollMs ?? 500,
       leaseMs: (s.outbox?.leaseSeconds ?? 60) * 1000,

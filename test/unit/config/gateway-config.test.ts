@@ -68,6 +68,14 @@ describe('gateway.yaml', () => {
           trustProxy: false,
           tokenCacheMs: 2000,
           upstream: { maxRetryWaitMs: 5000 },
+          retention: { eventsDays: 30 },
+          outbox: {
+            pollMs: 500,
+            leaseMs: 60000,
+            concurrency: 4,
+            maxAttempts: 10,
+            periodicMs: 60000,
+          },
         })
       })
     }
@@ -101,6 +109,8 @@ describe('gateway.yaml', () => {
         trustProxy: 'loopback',
         tokenCacheMs: 500,
         upstream: { maxRetryWaitMs: 2000 },
+        retention: { eventsDays: 30 },
+        outbox: { pollMs: 500, leaseMs: 60000, concurrency: 4, maxAttempts: 10, periodicMs: 60000 },
       })
     })
 
