@@ -186,10 +186,13 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       clearTimeout(timer)
       clearInterval(periodicTimer)
       await Promise.all(polls)
+      let waited: NodeJS.Timeout | undefined
       await Promise.race([
         Promise.all(running.values()),
-        new Promise((resolve) => setTimeout(resolve, waitMs)),
+        new Promise((resolve) => (waited = setTimeout(resolve, waitMs))),
       ])
+      // An unfinished timer would keep a closing process alive for waitMs.
+      clearTimeout(waited)
       for (const id of running.keys()) {
         const job = await options.store.get(id)
         if (job?.state === 'running' && job.leaseOwner === owner)
