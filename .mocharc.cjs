@@ -1,5 +1,6 @@
-// `npm test` runs everything; `npm run test:pg` (DB_CLIENT=pg) reruns the database-backed
-// integration suites on PostgreSQL.
+// `npm test` runs everything (unit, integration over real HTTP, the dashboard in headless
+// Chromium); `npm run test:pg` (DB_CLIENT=pg) reruns the database-backed integration suites
+// on PostgreSQL.
 const pg = process.env.DB_CLIENT === 'pg'
 
 module.exports = {
