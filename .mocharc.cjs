@@ -7,7 +7,7 @@ module.exports = {
   'node-option': ['import=tsx'],
   spec: pg
     ? ['test/integration/**/*.test.ts']
-    : ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    : ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
   'forbid-only': true,
   'fail-zero': true,
   timeout: 20000,
