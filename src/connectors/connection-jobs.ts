@@ -3,7 +3,7 @@ import type { ConnectionConfig } from '../config/tenant-config.ts'
 import { isJsonObject } from '../scim/types.ts'
 import type { LinkClaims } from '../store/link-claims.ts'
 import type { LinkStore } from '../store/links.ts'
-import { reconcileClaim } from './claim-reconciliation.ts'
+import { claimTtlOf, reconcileClaim } from './claim-reconciliation.ts'
 import type { ProductAdapter } from './product-adapter.ts'
 import type { ConnectorProfile } from './profile.ts'
 import { requireSuccess, type UpstreamCall, type UpstreamClient } from './upstream-client.ts'
@@ -88,6 +88,10 @@ export function createConnectionJobs(options: ConnectionJobsOptions): Connection
     const link = await links.findById(key, 'User', payload.id)
     if (!link || link.state !== 'pending')
       return { outcome: 'skipped', note: 'the claim was settled meanwhile' }
+    // A claim touched recently is a create in flight (or its retry): it settles itself.
+    if (options.now().getTime() - Date.parse(link.updatedAt) < claimTtlOf(profile)) {
+      return { outcome: 'skipped', note: 'the create is in flight' }
+    }
     const settled = await reconcileClaim(link, adapter, claims, calls, options.now().toISOString())
     return {
       outcome: 'done',

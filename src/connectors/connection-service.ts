@@ -5,6 +5,7 @@ import type { ResourceValidator } from '../scim/validate.ts'
 import type { GroupMemberStore } from '../store/group-members.ts'
 import type { LinkClaims } from '../store/link-claims.ts'
 import type { LinkStore } from '../store/links.ts'
+import { claimTtlOf } from './claim-reconciliation.ts'
 import { createConnectionJobs, type ConnectionJobs } from './connection-jobs.ts'
 import { createDirectoryService } from './directory.ts'
 import { createLinkReads } from './link-reads.ts'
@@ -100,9 +101,4 @@ export function createConnectionService(
     now: deps.now,
   })
   return { service, jobs }
-}
-
-/** How long a create may take with every retry of its product call: a claim older is presumed lost. */
-export function claimTtlOf(profile: ConnectorProfile): number {
-  return profile.limits.timeoutMs * (profile.limits.maxRetries + 1) + 5_000
 }

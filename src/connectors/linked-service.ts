@@ -169,10 +169,11 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
         }
         // Its outcome was never learned: ask the product by its key before creating again.
         // If the lost create landed, this create is its retry: link it and answer as created.
+        const taken = await claims.renew(live, now())
+        if (!taken) continue
         const landed = await upstream(() => adapter.findByKey(view, ctx.trace.upstream))
-        if (landed) return adopt(live, landed, view, false, ctx)
-        await claims.renew(live, now())
-        return complete(live, view, false, ctx)
+        if (landed) return adopt(taken, landed, view, false, ctx)
+        return complete(taken, view, false, ctx)
       }
       const at = now()
       if (tombstoned) {
@@ -184,6 +185,7 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
             scim: view,
             ...keysOf(view),
             version: tombstoned.version + 1,
+            updatedAt: at,
           },
           view,
           true,

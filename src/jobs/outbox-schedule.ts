@@ -1,4 +1,4 @@
-import { claimTtlOf } from '../connectors/connection-service.ts'
+import { claimTtlOf } from '../connectors/claim-reconciliation.ts'
 import type { ConnectorProfile } from '../connectors/profile.ts'
 import type { TenantConfig } from '../config/tenant-config.ts'
 import type { LinkClaims } from '../store/link-claims.ts'

@@ -59,7 +59,12 @@ export function createLinkClaims(db: Knex, read: ReadRunner = knexReader) {
       return changed > 0
     },
 
-    /** The product acted: the link becomes active with the product's id. */
+    /**
+     * The product acted: the link becomes active with the product's id. The claim is matched
+     * by its version (a claim's owner holds the version it took), so a claim settled meanwhile
+     * by someone else is not overwritten: the link is then written anew, or, if the user was
+     * linked meanwhile, that link is returned.
+     */
     async confirm(
       link: Link,
       nativeId: string,
@@ -67,34 +72,76 @@ export function createLinkClaims(db: Knex, read: ReadRunner = knexReader) {
       now: string,
       id = link.id,
     ): Promise<Link> {
-      await scoped(db, link.connectionKey, link.resourceType)
-        .andWhere({ id: link.id })
+      const confirmed: Link = {
+        ...link,
+        id,
+        nativeId,
+        state: 'active',
+        ...keysOf(scim),
+        scim,
+        version: link.version + 1,
+        updatedAt: now,
+      }
+      const changed = await scoped(db, link.connectionKey, link.resourceType)
+        .andWhere({ id: link.id, state: 'pending', version: link.version })
         .update({
           id,
           native_id: nativeId,
           state: 'active',
           ...toRecordKeys(keysOf(scim)),
           scim: JSON.stringify(scim),
+          version: link.version + 1,
           updated_at: now,
         })
-      return { ...link, id, nativeId, state: 'active', ...keysOf(scim), scim, updatedAt: now }
+      if (changed > 0) return confirmed
+      const current: LinkRecord | undefined = await scoped(
+        db,
+        link.connectionKey,
+        link.resourceType,
+      )
+        .andWhere({ id })
+        .first()
+      if (current && current.state === 'active') return fromRecord(current)
+      if (current) {
+        // Still a claim, but taken over by another request: make it this outcome.
+        await scoped(db, link.connectionKey, link.resourceType)
+          .andWhere({ id })
+          .update({
+            native_id: nativeId,
+            state: 'active',
+            ...toRecordKeys(keysOf(scim)),
+            scim: JSON.stringify(scim),
+            version: Number(current.version) + 1,
+            updated_at: now,
+          })
+        return { ...confirmed, version: Number(current.version) + 1 }
+      }
+      // The claim was released meanwhile (a reconciliation that looked too early).
+      await db('links').insert(toInsertRow(confirmed))
+      return confirmed
     },
 
     /** The product certainly did not act: a new claim goes, a revived one is tombstoned again. */
     async release(link: Link, revived: boolean, now: string): Promise<void> {
+      // Only the version this request holds: a claim renewed by another request is its own.
       const query = scoped(db, link.connectionKey, link.resourceType).andWhere({
         id: link.id,
         state: 'pending',
+        version: link.version,
       })
       if (revived) await query.update({ state: 'tombstoned', updated_at: now })
       else await query.delete()
     },
 
-    /** Refreshes a stale claim's time so it is not reconciled again while this create runs. */
-    async renew(link: Link, now: string): Promise<void> {
-      await scoped(db, link.connectionKey, link.resourceType)
-        .andWhere({ id: link.id, state: 'pending' })
-        .update({ updated_at: now })
+    /**
+     * Takes over a stale claim for this request (a new version), so nobody else releases or
+     * confirms it meanwhile. Undefined when another request took it first.
+     */
+    async renew(link: Link, now: string): Promise<Link | undefined> {
+      const changed = await scoped(db, link.connectionKey, link.resourceType)
+        .andWhere({ id: link.id, state: 'pending', version: link.version })
+        .update({ version: link.version + 1, updated_at: now })
+      return changed > 0 ? { ...link, version: link.version + 1, updatedAt: now } : undefined
     },
 
     /** How many links of a connection are pending (creates not yet confirmed by the product). */

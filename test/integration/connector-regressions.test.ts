@@ -1,4 +1,6 @@
 import { expect } from 'chai'
+import { createLinkClaims } from '../../src/store/link-claims.ts'
+import { keysOf, type Link } from '../../src/store/links.ts'
 import { objectOf, scimClient, type ScimClient } from '../helpers/scim-client.ts'
 import { USER, patchOf } from '../helpers/scim-fixtures.ts'
 import {
@@ -149,5 +151,53 @@ describe('connector engine regressions', () => {
       (await simRequests(products.tresorit)).filter((r) => r.method !== 'GET').length,
     ).to.equal(before)
     expect(await links.clone().where({ id: 'never-landed' })).to.deep.equal([])
+  })
+})
+
+describe('claims held by version', () => {
+  let products: ProductGateway
+
+  before(async () => {
+    products = await startProducts()
+  })
+  after(() => products.close())
+
+  it('never lets a stale holder release a claim another request took over, and never loses a confirmed create', async () => {
+    const db = products.started.gateway.db
+    const claims = createLinkClaims(db)
+    const at = new Date().toISOString()
+    const link: Link = {
+      connectionKey: 'demo/tresorit',
+      resourceType: 'User',
+      id: 'held-claim',
+      nativeId: null,
+      ...keysOf({ userName: 'held@example.com' }),
+      state: 'pending',
+      scim: { userName: 'held@example.com' },
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    }
+    await claims.claim(link)
+    const taken = await claims.renew(link, new Date().toISOString())
+    expect(taken?.version).to.equal(2)
+    // The first holder's release no longer applies: the claim belongs to the second now.
+    await claims.release(link, false, new Date().toISOString())
+    expect(await db('links').where({ id: 'held-claim' })).to.have.length(1)
+    expect(await claims.renew(link, new Date().toISOString())).to.equal(undefined)
+    // A reconciliation released it; the second holder's product call still lands: re-linked.
+    await claims.release(taken as Link, false, new Date().toISOString())
+    const confirmed = await claims.confirm(
+      taken as Link,
+      'held@example.com',
+      link.scim,
+      new Date().toISOString(),
+    )
+    expect(confirmed.state).to.equal('active')
+    const rows = (await db('links').where({ id: 'held-claim' })) as {
+      state: string
+      native_id: string
+    }[]
+    expect(rows).to.deep.equal([{ ...rows[0], state: 'active', native_id: 'held@example.com' }])
   })
 })
