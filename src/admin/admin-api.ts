@@ -3,7 +3,7 @@ import type { ConfigGeneration, ReloadOutcome } from '../config/config-manager.t
 import type { UpstreamRegistry } from '../connectors/upstream-registry.ts'
 import { bodyErrors } from '../http/scim-json.ts'
 import { connectionStatuses } from './connection-status.ts'
-import { describeConnection, readEventFilters } from './dashboard.ts'
+import { describeConnection, readEventFilters, toEventQuery } from './dashboard.ts'
 import { buildOverview, type OverviewSources } from './overview-data.ts'
 import { badRequest, endpointNotFound, invalidValue } from '../scim/errors.ts'
 import { isJsonObject } from '../scim/types.ts'
@@ -123,16 +123,7 @@ export function adminApi(options: AdminApiOptions): Router {
       throw endpointNotFound('No such tenant connection')
     const filters = readEventFilters(req.query)
     const limit = Math.min(200, Math.max(1, Number(req.query.limit) || 50))
-    const events = await options.events.list({
-      tenant,
-      connection,
-      limit,
-      ...(filters.outcome ? { outcome: filters.outcome } : {}),
-      ...(filters.resource ? { resourceType: filters.resource } : {}),
-      ...(filters.q ? { subject: filters.q } : {}),
-      ...(filters.since ? { since: new Date(filters.since).toISOString() } : {}),
-      ...(filters.before !== undefined ? { before: filters.before } : {}),
-    })
+    const events = await options.events.list(toEventQuery(tenant, connection, filters, limit))
     res.json({ events, rules: describeConnection(options, tenant, connection) })
   })
 

@@ -1,4 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express'
+import type { EventQuery } from '../store/events.ts'
 import type { RateLimiter } from '../tenancy/rate-limit.ts'
 import { connectionPage, loginPage, notFoundPage, overviewPage } from './dashboard-views.ts'
 import { buildOverview, type OverviewSources } from './overview-data.ts'
@@ -50,6 +51,25 @@ export function readEventFilters(query: Record<string, unknown>): EventFilters {
     ...(q ? { q } : {}),
     ...(since ? { since } : {}),
     ...(before && /^\d{1,12}$/.test(before) ? { before: Number(before) } : {}),
+  }
+}
+
+/** The provisioning-log query for a connection and its filters. */
+export function toEventQuery(
+  tenant: string,
+  connection: string,
+  filters: EventFilters,
+  limit: number,
+): EventQuery {
+  return {
+    tenant,
+    connection,
+    limit,
+    ...(filters.outcome ? { outcome: filters.outcome } : {}),
+    ...(filters.resource ? { resourceType: filters.resource } : {}),
+    ...(filters.q ? { subject: filters.q } : {}),
+    ...(filters.since ? { since: new Date(filters.since).toISOString() } : {}),
+    ...(filters.before !== undefined ? { before: filters.before } : {}),
   }
 }
 
@@ -158,16 +178,7 @@ export function dashboard(options: DashboardOptions): Router {
     }
     const filters = readEventFilters(req.query)
     const limit = 50
-    const events = await options.events.list({
-      tenant,
-      connection,
-      limit,
-      ...(filters.outcome ? { outcome: filters.outcome } : {}),
-      ...(filters.resource ? { resourceType: filters.resource } : {}),
-      ...(filters.q ? { subject: filters.q } : {}),
-      ...(filters.since ? { since: new Date(filters.since).toISOString() } : {}),
-      ...(filters.before !== undefined ? { before: filters.before } : {}),
-    })
+    const events = await options.events.list(toEventQuery(tenant, connection, filters, limit))
     const hours = await options.events.hourly(
       tenant,
       connection,

@@ -89,7 +89,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     }
     try {
       const result = await jobs.run(job.kind, job.payload, calls)
-      await options.store.finish(job, 'done', iso(), result.note)
+      // The outcome's note goes to the provisioning log; last_error is for failures only.
+      await options.store.finish(job, 'done', iso())
       record(job, result.outcome, calls, started, result.note)
     } catch (err) {
       let reason = err instanceof Error ? err.message : String(err)
