@@ -247,7 +247,7 @@ outbox
     }
     await withOutbox(async (store) => {
       const jobs = await store.list({
-        ...(opts.tenant ? { connectionPrefix: `${opts.tenant}/` } : {}),
+        ...(opts.tenant ? { tenant: opts.tenant } : {}),
         ...(opts.state ? { state: opts.state as JobState } : {}),
       })
       for (const j of jobs) {

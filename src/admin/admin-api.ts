@@ -133,7 +133,7 @@ export function adminApi(options: AdminApiOptions): Router {
     if (state !== undefined && !JOB_STATES.includes(state as JobState))
       throw invalidValue(`state must be one of ${JOB_STATES.join(', ')}`)
     const jobs = await options.outbox.list({
-      ...(tenant ? { connectionPrefix: `${tenant}/` } : {}),
+      ...(tenant ? { tenant } : {}),
       ...(state ? { state: state as JobState } : {}),
     })
     res.json({ jobs })

@@ -152,6 +152,7 @@ export function dashboard(options: DashboardOptions): Router {
   const csrfOf = (res: Response) => keys.csrfFor(res.locals.adminNonce ?? '')
 
   router.post('/logout', requireSession, requireCsrf, (_req, res) => {
+    keys.revoke(res.locals.adminNonce ?? '', options.now().getTime())
     res.clearCookie(SESSION_COOKIE, { path: '/admin' })
     res.redirect(303, '/admin/login')
   })

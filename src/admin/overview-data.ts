@@ -113,10 +113,11 @@ export async function buildOverview(sources: OverviewSources): Promise<Overview>
     const [bad] = failure
     connections.push({
       ...status,
+      // Nothing in the last day, and nothing wrong: idle.
       health: degraded
         ? 'degraded'
-        : status.health === 'idle' && lastDay.total > 0
-          ? 'healthy'
+        : status.health === 'healthy' && lastDay.total === 0
+          ? 'idle'
           : status.health,
       warnings,
       lastHour,

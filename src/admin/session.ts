@@ -12,6 +12,8 @@ export interface SessionKeys {
   csrfFor(nonce: string): string
   checkCsrf(nonce: string, token: unknown): boolean
   checkCredential(candidate: unknown): boolean
+  /** Ends a session in this process before its cookie expires (sign-out). */
+  revoke(nonce: string, now: number): void
 }
 
 export const SESSION_COOKIE = 'scgw_admin'
@@ -27,7 +29,13 @@ export function createSessionKeys(adminToken: string): SessionKeys {
   const key = createHash('sha256').update(`dashboard session\0${adminToken}`).digest()
   const sign = (text: string) => createHmac('sha256', key).update(text).digest('base64url')
   const csrfFor = (nonce: string) => sign(`csrf\0${nonce}`)
+  // Signed-out sessions, until they would have expired anyway.
+  const revoked = new Map<string, number>()
   return {
+    revoke(nonce, now) {
+      for (const [n, until] of revoked) if (until <= now) revoked.delete(n)
+      revoked.set(nonce, now + SESSION_MS)
+    },
     issue(now) {
       const nonce = randomBytes(18).toString('base64url')
       const body = `${now + SESSION_MS}.${nonce}`
@@ -40,6 +48,7 @@ export function createSessionKeys(adminToken: string): SessionKeys {
       const [expires = '', nonce = '', signature = ''] = parts
       if (!equal(signature, sign(`${expires}.${nonce}`))) return undefined
       if (!/^\d+$/.test(expires) || Number(expires) <= now) return undefined
+      if (revoked.has(nonce)) return undefined
       return nonce
     },
     csrfFor,

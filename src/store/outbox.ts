@@ -205,19 +205,18 @@ export function createOutboxStore(db: Knex) {
       return changed === 1
     },
 
-    async list(
-      filter: { connectionPrefix?: string; state?: JobState; limit?: number } = {},
-    ): Promise<Job[]> {
+    async list(filter: { tenant?: string; state?: JobState; limit?: number } = {}): Promise<Job[]> {
       const query = db<JobRow>('outbox')
         .select('*')
         .orderBy('id', 'desc')
         .limit(filter.limit ?? 200)
-      if (filter.connectionPrefix)
-        query.where(
-          'connection_key',
-          'like',
-          `${filter.connectionPrefix.replace(/[%_\\]/g, '\\$&')}%`,
-        )
+      if (filter.tenant) {
+        // The tenant's connections are the keys from `tenant/` up to `tenant0` ('0' follows '/'):
+        // a range, so no text of the caller's ever acts as a pattern.
+        query
+          .where('connection_key', '>=', `${filter.tenant}/`)
+          .andWhere('connection_key', '<', `${filter.tenant}0`)
+      }
       if (filter.state) query.where({ state: filter.state })
       return (await query).map(fromRow)
     },

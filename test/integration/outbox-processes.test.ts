@@ -45,7 +45,7 @@ const linkRows = (started: StartedGateway, userName: string): Promise<LinkRow[]>
 const settledReconciliations = (started: StartedGateway): Promise<Job[]> =>
   eventually(
     async () =>
-      (await started.gateway.outbox.list({ connectionPrefix: 'demo/tresorit' })).filter(
+      (await started.gateway.outbox.list({ tenant: 'demo' })).filter(
         (job) => job.kind === 'reconcile-claim',
       ),
     (jobs) => jobs.every((job) => job.state === 'done' || job.state === 'dead'),
@@ -120,8 +120,8 @@ describe(`outbox shared by gateway processes (${engine})`, () => {
 
         const jobs = await eventually(
           async () =>
-            (await gateway.outbox.list({ connectionPrefix: 'demo/tresorit', limit: 1000 })).filter(
-              (job) => queued.has(job.id),
+            (await gateway.outbox.list({ tenant: 'demo', limit: 1000 })).filter((job) =>
+              queued.has(job.id),
             ),
           (list) =>
             list.length === queued.size &&
