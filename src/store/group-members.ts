@@ -64,6 +64,12 @@ export function createGroupMemberStore(
       .where('gm.connection_key', connectionKey)
       .select('gm.*', 'l.display_name', 'l.user_name')
 
+  /** The query behind `groupsOf`, unexecuted: tests read its plan. */
+  const groupsOfQuery = (connectionKey: string, memberIds: readonly string[]) =>
+    joined(db, connectionKey, 'group')
+      .whereIn('gm.member_id', memberIds)
+      .orderBy(['gm.member_id', 'gm.group_id'])
+
   // A user's groups are read on every GET of a user: that query's SQL is built once per
   // number of users asked about, with marker values swapped for the real ones at run time.
   const CONNECTION = '\u0000connection'
@@ -73,10 +79,7 @@ export function createGroupMemberStore(
     let shape = groupsSql.get(memberIds.length)
     if (!shape) {
       const markers = memberIds.map((_, i) => `${MEMBER}${i}`)
-      shape = joined(db, CONNECTION, 'group')
-        .whereIn('gm.member_id', markers)
-        .orderBy(['gm.member_id', 'gm.group_id'])
-        .toSQL()
+      shape = groupsOfQuery(CONNECTION, markers).toSQL()
       groupsSql.set(memberIds.length, shape)
     }
     const bindings = shape.bindings.map((b) =>
@@ -90,6 +93,8 @@ export function createGroupMemberStore(
   }
 
   return {
+    groupsOfQuery,
+
     /** Adds members; ones already present are left as they are (adding twice is harmless). */
     async add(
       connectionKey: string,

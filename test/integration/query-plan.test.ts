@@ -4,6 +4,7 @@ import type { Knex } from 'knex'
 import { parseFilter } from '../../src/scim/filter.ts'
 import type { JsonObject, ResourceType } from '../../src/scim/types.ts'
 import { compileFilter } from '../../src/store/filter-sql.ts'
+import { createGroupMemberStore } from '../../src/store/group-members.ts'
 import { createLinkStore, keysOf, type Link } from '../../src/store/links.ts'
 import { startGateway, usePostgres, type StartedGateway } from '../helpers/start-gateway.ts'
 
@@ -85,6 +86,13 @@ describe('indexed lookups (query plan)', () => {
       expect(plan, plan).to.not.match(usePostgres ? /Seq Scan on links/ : /^SCAN links\b/m)
     })
   }
+
+  it("reads a user's groups through the member index, never walking every membership", async () => {
+    const plan = await explain(
+      createGroupMemberStore(db).groupsOfQuery(key, ['00000000-0000-0000-0000-000000000000']),
+    )
+    expect(plan, plan).to.include('group_members_by_member')
+  })
 
   it('scans when the filter cannot use an index (the control case)', async () => {
     const query = createLinkStore(db).listQuery(key, 'User', {

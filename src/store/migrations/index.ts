@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import * as createCoreTables from './0001-create-core-tables.ts'
 import * as createEvents from './0002-create-events.ts'
 import * as createOutbox from './0003-create-outbox.ts'
+import * as indexMembershipsByMember from './0004-index-memberships-by-member.ts'
 
 interface Migration {
   up: (knex: Knex) => Promise<void>
@@ -12,6 +13,7 @@ const migrations: [string, Migration][] = [
   ['0001-create-core-tables', createCoreTables],
   ['0002-create-events', createEvents],
   ['0003-create-outbox', createOutbox],
+  ['0004-index-memberships-by-member', indexMembershipsByMember],
 ]
 
 /**
