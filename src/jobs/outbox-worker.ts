@@ -106,9 +106,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
         permanent =
           err.definite && !err.misconfigured && status >= 400 && status < 500 && status !== 429
       }
-      // Held back by the gateway's own rate budget, the product never saw the job: that is
-      // no attempt, and no reason to give up on it.
-      const heldBack = calls.length > 0 && calls.every((c) => c.status === 'over-budget')
+      // Held back by the gateway itself — its rate budget, or the connection's quarantine —
+      // the product never saw the job: that is no attempt, and no reason to give up on it
+      // (an outage of any length leaves the backlog waiting, not dead).
+      const heldBack =
+        calls.length > 0 &&
+        calls.every((c) => c.status === 'over-budget' || c.status === 'quarantined')
       if (permanent || (!heldBack && job.attempts >= maxAttempts)) {
         await options.store.finish(job, 'dead', iso(), reason)
         record(job, 'dead', calls, started, reason)
