@@ -84,7 +84,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     upstream,
     now,
     // A create whose answer was lost: reconcile its claim once it could no longer be in flight.
-    onUnknownOutcome: (connectionKey: string, id: string, claimTtlMs: number) => {
+    onUnknownOutcome: (
+      connectionKey: string,
+      id: string,
+      claimTtlMs: number,
+      requestId: string,
+    ) => {
       const at = now()
       void outbox
         .enqueue(
@@ -93,6 +98,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             kind: 'reconcile-claim',
             resource: `User:${id}`,
             payload: { id },
+            // The provisioning log ties the job to the request whose answer was lost.
+            requestId,
             notBefore: new Date(at.getTime() + claimTtlMs).toISOString(),
           },
           at.toISOString(),

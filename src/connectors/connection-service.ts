@@ -23,7 +23,12 @@ export interface ServiceDependencies {
   validator: ResourceValidator
   upstream: UpstreamRegistry
   /** A create's outcome was lost: the claim is to be reconciled later (by the outbox). */
-  onUnknownOutcome?: (connectionKey: string, linkId: string, claimTtlMs: number) => void
+  onUnknownOutcome?: (
+    connectionKey: string,
+    linkId: string,
+    claimTtlMs: number,
+    requestId: string,
+  ) => void
   now: () => Date
 }
 
@@ -86,7 +91,7 @@ export function createConnectionService(
     claimTtlMs,
     onMisconfigured: (reason) => deps.upstream.markMisconfigured(key, reason),
     onHealthy: () => deps.upstream.clearMisconfigured(key),
-    onUnknownOutcome: (id) => deps.onUnknownOutcome?.(key, id, claimTtlMs),
+    onUnknownOutcome: (id, requestId) => deps.onUnknownOutcome?.(key, id, claimTtlMs, requestId),
     now: deps.now,
   })
   const jobs = createConnectionJobs({

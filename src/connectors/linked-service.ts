@@ -30,7 +30,7 @@ export interface LinkedServiceOptions {
   onMisconfigured: (reason: string) => void
   onHealthy: () => void
   /** A create's outcome was lost; its claim is left pending for reconciliation. */
-  onUnknownOutcome: (linkId: string) => void
+  onUnknownOutcome: (linkId: string, requestId: string) => void
   now: () => Date
 }
 
@@ -124,7 +124,7 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
         if (err.definite) await claims.release(link, revived, now())
         else {
           await claims.abandon(link)
-          options.onUnknownOutcome(link.id)
+          options.onUnknownOutcome(link.id, ctx.requestId)
         }
         throw err.scimError
       }

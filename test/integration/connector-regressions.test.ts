@@ -4,6 +4,7 @@ import { keysOf, type Link } from '../../src/store/links.ts'
 import { objectOf, scimClient, type ScimClient } from '../helpers/scim-client.ts'
 import { USER, patchOf } from '../helpers/scim-fixtures.ts'
 import {
+  simFault,
   simRequests,
   simState,
   startProducts,
@@ -199,5 +200,29 @@ describe('claims held by version', () => {
       native_id: string
     }[]
     expect(rows).to.deep.equal([{ ...rows[0], state: 'active', native_id: 'held@example.com' }])
+  })
+})
+
+describe('a create whose answer was lost', () => {
+  let products: ProductGateway
+
+  before(async () => {
+    products = await startProducts()
+  })
+  after(() => products.close())
+
+  it('queues the reconciliation of its claim, tied to the request in the provisioning log', async () => {
+    const tresorit = scimClient({
+      baseUrl: products.started.scimUrl,
+      token: await products.started.token('demo', 'tresorit'),
+    })
+    await simFault(products.tresorit, { count: 1, drop: true })
+    const res = await tresorit.post('/Users', { schemas: [USER], userName: 'lost@example.com' })
+    expect(res.status).to.equal(502)
+    const requestId = res.headers.get('x-request-id')
+    const jobs = await products.started.gateway.outbox.list({ tenant: 'demo' })
+    const job = jobs.find((j) => j.kind === 'reconcile-claim')
+    expect(job?.requestId).to.equal(requestId)
+    expect(job?.state).to.equal('queued')
   })
 })
