@@ -1,4 +1,5 @@
 import type { ConfigGeneration } from '../config/config-manager.ts'
+import { credentialExpiries } from '../connectors/profile.ts'
 import type { UpstreamRegistry } from '../connectors/upstream-registry.ts'
 
 export type HealthState = 'healthy' | 'quarantined' | 'misconfigured' | 'idle'
@@ -16,7 +17,6 @@ export interface ConnectionStatus {
   warnings: string[]
 }
 
-const DAY_MS = 86_400_000
 /** Warn this long before an upstream credential expires (Torii mails a month ahead too). */
 const EXPIRY_WARNING_DAYS = 30
 
@@ -51,15 +51,14 @@ export function connectionStatuses(
       }
       if (health?.misconfigured) status.misconfigured = health.misconfigured
       // A profile declares which date setting is its credential's expiry.
-      for (const [setting, spec] of Object.entries(profile?.settings ?? {})) {
-        const value = connection.settings[setting]
-        if (spec.type !== 'date' || !spec.credentialExpiry || typeof value !== 'string') continue
-        const days = Math.floor((Date.parse(value) - now.getTime()) / DAY_MS)
-        status.credentialExpires = value
-        status.credentialExpiresInDays = days
-        if (days < 0) warnings.push(`the ${profile?.product} credential expired on ${value}`)
-        else if (days <= EXPIRY_WARNING_DAYS)
-          warnings.push(`the ${profile?.product} credential expires in ${days} days (${value})`)
+      if (profile) {
+        for (const { date, days } of credentialExpiries(profile, connection.settings, now)) {
+          status.credentialExpires = date
+          status.credentialExpiresInDays = days
+          if (days < 0) warnings.push(`the ${profile.product} credential expired on ${date}`)
+          else if (days <= EXPIRY_WARNING_DAYS)
+            warnings.push(`the ${profile.product} credential expires in ${days} days (${date})`)
+        }
       }
       out.push(status)
     }

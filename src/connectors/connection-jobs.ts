@@ -5,7 +5,7 @@ import type { LinkClaims } from '../store/link-claims.ts'
 import type { LinkStore } from '../store/links.ts'
 import { claimTtlOf, reconcileClaim } from './claim-reconciliation.ts'
 import type { ProductAdapter } from './product-adapter.ts'
-import type { ConnectorProfile } from './profile.ts'
+import { credentialExpiries, type ConnectorProfile } from './profile.ts'
 import { requireSuccess, type UpstreamCall, type UpstreamClient } from './upstream-client.ts'
 
 /** What a job did. `skipped` means it no longer applied (e.g. its resource is gone). */
@@ -32,7 +32,6 @@ export interface ConnectionJobs {
 
 const METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const DRIFT_SAMPLE = 20
-const DAY_MS = 86_400_000
 
 export interface ConnectionJobsOptions {
   key: string
@@ -102,15 +101,10 @@ export function createConnectionJobs(options: ConnectionJobsOptions): Connection
   }
 
   function credentialExpiry(): JobResult {
-    const notes: string[] = []
-    for (const [name, spec] of Object.entries(profile.settings)) {
-      const value = options.connection.settings[name]
-      if (spec.type !== 'date' || !spec.credentialExpiry || typeof value !== 'string') continue
-      const days = Math.floor((Date.parse(value) - options.now().getTime()) / DAY_MS)
-      notes.push(
-        days < 0 ? `${name} expired on ${value}` : `${name} expires in ${days} days (${value})`,
-      )
-    }
+    const notes = credentialExpiries(profile, options.connection.settings, options.now()).map(
+      ({ setting, date, days }) =>
+        days < 0 ? `${setting} expired on ${date}` : `${setting} expires in ${days} days (${date})`,
+    )
     return { outcome: 'done', note: notes.join('; ') || 'no credential expiry configured' }
   }
 

@@ -287,3 +287,30 @@ export async function loadProfiles(dir: string): Promise<ProfilesResult> {
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, profiles }
 }
+
+/** A field of a product's JSON answer by its path (`errors.0.error_message`), as text. */
+export function readNativeField(
+  body: unknown,
+  keys: readonly string[] | undefined,
+): string | undefined {
+  if (!keys) return undefined
+  let current: unknown = body
+  for (const key of keys) {
+    if (typeof current !== 'object' || current === null) return undefined
+    current = (current as Record<string, unknown>)[key]
+  }
+  return typeof current === 'string' || typeof current === 'number' ? String(current) : undefined
+}
+
+/** The connection's upstream credential expiry dates the profile declares, with days left. */
+export function credentialExpiries(
+  profile: ConnectorProfile,
+  settings: Readonly<Record<string, unknown>>,
+  now: Date,
+): { setting: string; date: string; days: number }[] {
+  return Object.entries(profile.settings).flatMap(([setting, spec]) => {
+    const date = settings[setting]
+    if (spec.type !== 'date' || !spec.credentialExpiry || typeof date !== 'string') return []
+    return [{ setting, date, days: Math.floor((Date.parse(date) - now.getTime()) / 86_400_000) }]
+  })
+}

@@ -3,7 +3,7 @@ import type { ScimResource } from '../scim/types.ts'
 import type { Link } from '../store/links.ts'
 import { attributesOf, renderBody, renderPath, type RenderContext } from './mapping.ts'
 import { changedAttributes, type ProductAdapter, type ProductUser } from './product-adapter.ts'
-import type { CompiledRequest, ConnectorProfile } from './profile.ts'
+import { readNativeField, type CompiledRequest, type ConnectorProfile } from './profile.ts'
 import type { IgnoredChange } from './rules.ts'
 import { UpstreamFailure } from './upstream-errors.ts'
 import { requireSuccess, type UpstreamCall, type UpstreamClient } from './upstream-client.ts'
@@ -13,15 +13,6 @@ export interface TranslateAdapterOptions {
   client: UpstreamClient
   settings: Readonly<Record<string, unknown>>
   describeError: (body: unknown) => string | undefined
-}
-
-function readPath(body: unknown, keys: readonly string[]): string | undefined {
-  let current: unknown = body
-  for (const key of keys) {
-    if (typeof current !== 'object' || current === null) return undefined
-    current = (current as Record<string, unknown>)[key]
-  }
-  return typeof current === 'string' || typeof current === 'number' ? String(current) : undefined
 }
 
 function missing(profile: ConnectorProfile, section: string): never {
@@ -63,7 +54,7 @@ export function createTranslateAdapter(options: TranslateAdapterOptions): Produc
   }
 
   function nativeIdOf(body: unknown): string {
-    const id = readPath(body, user.nativeId)
+    const id = readNativeField(body, user.nativeId)
     if (id === undefined)
       throw new UpstreamFailure(
         badGateway(`${profile.product} answered without the user's id`),

@@ -2,7 +2,7 @@ import http from 'node:http'
 import https from 'node:https'
 import type { ConnectionConfig } from '../config/tenant-config.ts'
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts'
-import type { ConnectorProfile } from './profile.ts'
+import { readNativeField, type ConnectorProfile } from './profile.ts'
 import { createRateBudget, type RateBudget } from './rate-budget.ts'
 import { createUpstreamClient, type UpstreamClient } from './upstream-client.ts'
 
@@ -18,16 +18,6 @@ export interface UpstreamRegistryOptions {
   sleep: (ms: number) => Promise<void>
   /** Longest wait for Retry-After or the rate budget inside one IdP request. */
   maxRetryWaitMs: number
-}
-
-function readPath(body: unknown, keys: readonly string[] | undefined): string | undefined {
-  if (!keys) return undefined
-  let current: unknown = body
-  for (const key of keys) {
-    if (typeof current !== 'object' || current === null) return undefined
-    current = (current as Record<string, unknown>)[key]
-  }
-  return typeof current === 'string' || typeof current === 'number' ? String(current) : undefined
 }
 
 /**
@@ -73,8 +63,8 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions) {
 
   /** Reads a product error body's code and message, for sanitised error details. */
   const describeError = (profile: ConnectorProfile) => (body: unknown) => {
-    const code = readPath(body, profile.errors.code)
-    const message = readPath(body, profile.errors.message)
+    const code = readNativeField(body, profile.errors.code)
+    const message = readNativeField(body, profile.errors.message)
     if (profile.mode === 'proxy' && typeof body === 'object' && body !== null) {
       const detail = (body as { detail?: unknown }).detail
       if (typeof detail === 'string') return detail

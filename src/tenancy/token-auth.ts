@@ -36,12 +36,13 @@ export function createTokenAuthenticator(options: TokenAuthOptions) {
     if (!equal || record.revokedAt !== null) return undefined
     if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) return undefined
     const expires = record.expiresAt === null ? Infinity : Date.parse(record.expiresAt)
-    cache.set(hash, {
-      scope: { tenant: record.tenant, connection: record.connection, tokenId: record.id },
-      until: now + cacheMs,
-      expires,
-    })
-    return cache.get(hash)?.scope
+    const scope: Scope = {
+      tenant: record.tenant,
+      connection: record.connection,
+      tokenId: record.id,
+    }
+    cache.set(hash, { scope, until: now + cacheMs, expires })
+    return scope
   }
 
   async function markUsed(scope: Scope, now: number) {
