@@ -17,6 +17,7 @@ import { createEventStore, type EventStore } from './store/events.ts'
 import { createGroupMemberStore } from './store/group-members.ts'
 import { createLinkClaims } from './store/link-claims.ts'
 import { createLinkStore } from './store/links.ts'
+import { createProductStates } from './store/product-states.ts'
 import { createOutboxStore, type OutboxStore } from './store/outbox.ts'
 import { openReadConnection } from './store/read-runner.ts'
 import { createOutboxSchedule } from './jobs/outbox-schedule.ts'
@@ -75,8 +76,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxRetryWaitMs: settings.upstream.maxRetryWaitMs,
   })
   const outbox = createOutboxStore(db)
+  const productStates = createProductStates(db)
   const deps = {
     db,
+    outbox,
+    productStates,
     links,
     claims,
     members,
@@ -129,6 +133,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const schedule = createOutboxSchedule({
     outbox,
     claims,
+    productStates,
+    periodicMs: settings.outbox.periodicMs,
     configuration: () => config.current(),
     now,
   })

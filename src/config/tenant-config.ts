@@ -1,3 +1,4 @@
+import { readAccessRules } from '../connectors/access-rules.ts'
 import { readdir } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { Ajv } from 'ajv'
@@ -57,7 +58,17 @@ export interface TenantConfig {
 export interface ConnectorInfo {
   /** Settings the connector reads; any other setting is refused. */
   settings: Readonly<
-    Record<string, { type: 'string' | 'date' | 'string-list'; required?: boolean }>
+    Record<
+      string,
+      {
+        type: 'string' | 'date' | 'string-list' | 'access-rules'
+        required?: boolean
+        default?: string | readonly string[]
+        /** access-rules: the settings listing the roles and units a rule may name. */
+        roles?: string
+        units?: string
+      }
+    >
   >
   deletePolicies: readonly string[]
   /** The secret the connector authenticates with upstream, when it calls one. */
@@ -140,6 +151,20 @@ function checkAgainstConnector(
         [...at, 'settings', key],
         `${label}.settings.${key} is not a setting of connector ${file.connector}`,
       )
+      continue
+    }
+    if (spec.type === 'access-rules') {
+      const listOf = (name: string | undefined): readonly string[] => {
+        if (name === undefined) return []
+        const value = settings[name] ?? info.settings[name]?.default
+        return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
+      }
+      const { problems } = readAccessRules(value, listOf(spec.roles), listOf(spec.units))
+      for (const problem of problems)
+        report(
+          [...at, 'settings', key, ...problem.keys.map(String)],
+          `${label}.settings.${key}: ${problem.message}`,
+        )
       continue
     }
     // YAML reads an unquoted 2027-05-01 as a date; both spellings are accepted.

@@ -4,22 +4,21 @@ import { isJsonObject } from '../scim/types.ts'
 import type { LinkClaims } from '../store/link-claims.ts'
 import type { LinkStore } from '../store/links.ts'
 import { claimTtlOf, reconcileClaim } from './claim-reconciliation.ts'
+import { PermanentJobError, type JobResult } from './job-results.ts'
 import type { ProductAdapter } from './product-adapter.ts'
 import { credentialExpiries, type ConnectorProfile } from './profile.ts'
 import { requireSuccess, type UpstreamCall, type UpstreamClient } from './upstream-client.ts'
+import { UpstreamFailure } from './upstream-errors.ts'
 
-/** What a job did. `skipped` means it no longer applied (e.g. its resource is gone). */
-export interface JobResult {
-  outcome: 'done' | 'skipped'
-  note?: string
-}
+export { PermanentJobError, type JobResult } from './job-results.ts'
 
-/** A job that can never succeed as it stands: it goes to `dead` with this reason. */
-export class PermanentJobError extends Error {
-  override readonly name = 'PermanentJobError'
-}
-
-export type JobKind = 'native-update' | 'reconcile-claim' | 'credential-expiry' | 'drift-check'
+export type JobKind =
+  | 'native-update'
+  | 'reconcile-claim'
+  | 'credential-expiry'
+  | 'drift-check'
+  | 'access-sync'
+  | 'invitation-check'
 
 export interface ConnectionJobs {
   run(kind: string, payload: Record<string, unknown>, calls: UpstreamCall[]): Promise<JobResult>
@@ -42,6 +41,12 @@ export interface ConnectionJobsOptions {
   links: LinkStore
   claims: LinkClaims
   describeError: (body: unknown) => string | undefined
+  /** A job found the product refusing the gateway's credential or set up wrongly. */
+  onMisconfigured: (reason: string) => void
+  /** Applies the access rules to one user (connections whose groups grant roles). */
+  accessSync?: (payload: Record<string, unknown>, calls: UpstreamCall[]) => Promise<JobResult>
+  /** Clears invited users that finished account setup (with a membership read credential). */
+  invitationCheck?: (calls: UpstreamCall[]) => Promise<JobResult>
   now: () => Date
 }
 
@@ -140,19 +145,39 @@ export function createConnectionJobs(options: ConnectionJobsOptions): Connection
     },
 
     async run(kind, payload, calls) {
-      if (!isJsonObject(payload)) throw new PermanentJobError('payload must be an object')
-      switch (kind as JobKind) {
-        case 'native-update':
-          return nativeUpdate(payload, calls)
-        case 'reconcile-claim':
-          return reconcile(payload, calls)
-        case 'credential-expiry':
-          return credentialExpiry()
-        case 'drift-check':
-          return driftCheck(calls)
-        default:
-          throw new PermanentJobError(`unknown job kind ${kind}`)
+      try {
+        return await runKind(kind, payload, calls)
+      } catch (err) {
+        if (err instanceof UpstreamFailure && err.misconfigured)
+          options.onMisconfigured(err.scimError.detail)
+        throw err
       }
     },
+  }
+
+  async function runKind(
+    kind: string,
+    payload: Record<string, unknown>,
+    calls: UpstreamCall[],
+  ): Promise<JobResult> {
+    if (!isJsonObject(payload)) throw new PermanentJobError('payload must be an object')
+    switch (kind as JobKind) {
+      case 'native-update':
+        return nativeUpdate(payload, calls)
+      case 'reconcile-claim':
+        return reconcile(payload, calls)
+      case 'credential-expiry':
+        return credentialExpiry()
+      case 'drift-check':
+        return driftCheck(calls)
+      case 'access-sync':
+        if (!options.accessSync) break
+        return options.accessSync(payload, calls)
+      case 'invitation-check':
+        if (!options.invitationCheck)
+          return { outcome: 'skipped', note: 'the connection has no membership read credential' }
+        return options.invitationCheck(calls)
+    }
+    throw new PermanentJobError(`unknown job kind ${kind}`)
   }
 }

@@ -1,10 +1,17 @@
 import type { Knex } from 'knex'
 import type { ConnectionConfig } from '../config/tenant-config.ts'
-import type { ResourceService } from '../scim/types.ts'
+import type { RequestContext, ResourceService } from '../scim/types.ts'
 import type { ResourceValidator } from '../scim/validate.ts'
 import type { GroupMemberStore } from '../store/group-members.ts'
 import type { LinkClaims } from '../store/link-claims.ts'
 import type { LinkStore } from '../store/links.ts'
+import type { OutboxStore } from '../store/outbox.ts'
+import type { ProductStates } from '../store/product-states.ts'
+import { createAccessSync } from './access-sync.ts'
+import { createGroupService, withGroups } from './group-service.ts'
+import { createInvitationCheck, INVITED } from './invitation-check.ts'
+import { createScimProxyGroups } from './scim-proxy-groups.ts'
+import { createUpstreamStep } from './upstream-errors.ts'
 import { claimTtlOf } from './claim-reconciliation.ts'
 import { createConnectionJobs, type ConnectionJobs } from './connection-jobs.ts'
 import { createDirectoryService } from './directory.ts'
@@ -22,6 +29,8 @@ export interface ServiceDependencies {
   members: GroupMemberStore
   validator: ResourceValidator
   upstream: UpstreamRegistry
+  outbox: OutboxStore
+  productStates: ProductStates
   /** A create's outcome was lost: the claim is to be reconciled later (by the outbox). */
   onUnknownOutcome?: (
     connectionKey: string,
@@ -77,23 +86,79 @@ export function createConnectionService(
     profile.mode === 'translate'
       ? createTranslateAdapter({ profile, client, settings, describeError })
       : createScimProxyAdapter({ profile, client, describeError })
-  const service = createLinkedService({
+  const onMisconfigured = (reason: string) => deps.upstream.markMisconfigured(key, reason)
+  const onHealthy = () => deps.upstream.clearMisconfigured(key)
+  const reads = createLinkReads(key, deps.links, deps.members, profile.resources.includes('Group'))
+  const access = profile.access
+  const invitations = profile.invitations
+  const queueAccessSync = async (
+    userIds: readonly string[],
+    trx: Knex | Knex.Transaction,
+    requestId: string,
+  ) => {
+    await deps.outbox.enqueueEach(
+      trx,
+      { connectionKey: key, kind: 'access-sync', requestId },
+      userIds.map((id) => ({ resource: `User:${id}`, payload: { id } })),
+      deps.now().toISOString(),
+    )
+  }
+  const users = createLinkedService({
     connectionKey: key,
-    resourceTypes: profile.resources.filter((r) => r === 'User'),
+    resourceTypes: ['User'],
     rules: profile.rules,
     settings,
     deletePolicy: connection.deletePolicy ?? profile.deletePolicy,
     adapter,
     links: deps.links,
     claims: deps.claims,
-    reads: createLinkReads(key, deps.links, deps.members, profile.resources.includes('Group')),
+    reads,
     validator: deps.validator,
     claimTtlMs,
-    onMisconfigured: (reason) => deps.upstream.markMisconfigured(key, reason),
-    onHealthy: () => deps.upstream.clearMisconfigured(key),
+    onMisconfigured,
+    onHealthy,
     onUnknownOutcome: (id, requestId) => deps.onUnknownOutcome?.(key, id, claimTtlMs, requestId),
+    async onCreated(link, ctx) {
+      // Invited until the user finishes setting up the account in the product.
+      if (invitations) await deps.productStates.set(key, link.id, INVITED)
+      // A revived user may still be in groups that grant it roles.
+      if (access && profile.groups) await queueAccessSync([link.id], deps.db, ctx.requestId)
+    },
+    async onTombstoned(link) {
+      await deps.members.removeMemberEverywhere(key, link.id, deps.db)
+    },
     now: deps.now,
   })
+  const service = profile.groups
+    ? withGroups(
+        users,
+        createGroupService({
+          connectionKey: key,
+          db: deps.db,
+          links: deps.links,
+          members: deps.members,
+          reads,
+          validator: deps.validator,
+          now: deps.now,
+          upstream: createUpstreamStep(onMisconfigured, onHealthy),
+          ...(profile.groups.store === 'product'
+            ? { adapter: createScimProxyGroups(profile, client, describeError) }
+            : {}),
+          ...(profile.groups.refuseGuidNames ? { refuseGuidNames: profile.product } : {}),
+          ...(profile.groups.usersOnly ? { usersOnly: profile.product } : {}),
+          ...(access
+            ? {
+                onMembershipChanged: (
+                  ids: readonly string[],
+                  trx: Knex.Transaction,
+                  ctx: RequestContext,
+                ) => queueAccessSync(ids, trx, ctx.requestId),
+              }
+            : {}),
+        }),
+      )
+    : users
+  const checkSecret = invitations && connection.secrets[invitations.check.secret]
   const jobs = createConnectionJobs({
     key,
     connection,
@@ -103,6 +168,37 @@ export function createConnectionService(
     links: deps.links,
     claims: deps.claims,
     describeError,
+    onMisconfigured,
+    ...(access
+      ? {
+          accessSync: createAccessSync({
+            key,
+            profile,
+            access,
+            settings,
+            client,
+            links: deps.links,
+            members: deps.members,
+            describeError,
+            onMisconfigured,
+          }),
+        }
+      : {}),
+    ...(invitations && checkSecret
+      ? {
+          invitationCheck: createInvitationCheck({
+            key,
+            profile,
+            invitations,
+            secret: checkSecret,
+            settings,
+            client,
+            links: deps.links,
+            states: deps.productStates,
+            describeError,
+          }),
+        }
+      : {}),
     now: deps.now,
   })
   return { service, jobs }

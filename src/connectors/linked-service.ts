@@ -12,7 +12,7 @@ import type { ProductAdapter, ProductUser } from './product-adapter.ts'
 import type { DeletePolicy } from './profile.ts'
 import { applyCreateRules, applyUpdateRules, type RuleSet } from './rules.ts'
 import { checkIfMatch, toScimResource, toScimView } from './scim-view.ts'
-import { UpstreamFailure } from './upstream-errors.ts'
+import { createUpstreamStep, UpstreamFailure } from './upstream-errors.ts'
 
 export interface LinkedServiceOptions {
   connectionKey: string
@@ -31,6 +31,10 @@ export interface LinkedServiceOptions {
   onHealthy: () => void
   /** A create's outcome was lost; its claim is left pending for reconciliation. */
   onUnknownOutcome: (linkId: string, requestId: string) => void
+  /** A user was created (or revived) in the product. */
+  onCreated?: (link: Link, ctx: RequestContext) => Promise<void>
+  /** A user was deleted by the IdP (its link tombstoned). */
+  onTombstoned?: (link: Link) => Promise<void>
   now: () => Date
 }
 
@@ -51,17 +55,7 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
   const now = () => options.now().toISOString()
 
   /** Runs an upstream step; a product failure becomes its SCIM error, after bookkeeping. */
-  async function upstream<T>(step: () => Promise<T>): Promise<T> {
-    try {
-      const result = await step()
-      options.onHealthy()
-      return result
-    } catch (err) {
-      if (!(err instanceof UpstreamFailure)) throw err
-      if (err.misconfigured) options.onMisconfigured(err.scimError.detail)
-      throw err.scimError
-    }
-  }
+  const upstream = createUpstreamStep(options.onMisconfigured, options.onHealthy)
 
   const exists = (userName: unknown) =>
     uniqueness(`A user with userName ${JSON.stringify(userName)} already exists`)
@@ -96,6 +90,7 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
   async function confirm(link: Link, found: ProductUser, view: ScimResource, ctx: RequestContext) {
     const confirmed = await claims.confirm(link, found.nativeId, view, now(), found.id ?? link.id)
     ctx.trace.resourceId = confirmed.id
+    await options.onCreated?.(confirmed, ctx)
     return reads.represent(confirmed, ctx)
   }
 
@@ -281,6 +276,7 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
       if (link) {
         await upstream(() => adapter.delete(link, options.deletePolicy, ctx.trace.upstream))
         await claims.tombstone(link, now())
+        await options.onTombstoned?.(link)
       }
       // The IdP sees the resource gone (204) whatever the product did with it.
       ctx.trace.outcome = DELETE_OUTCOMES[options.deletePolicy]

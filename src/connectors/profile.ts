@@ -13,6 +13,10 @@ import {
 } from './mapping.ts'
 import {
   profileSchema,
+  type AccessSpec,
+  type InvitationSpec,
+  type LookupListSpec,
+  type Precondition,
   type ProfileFile,
   type RequestSpec,
   type SettingSpec,
@@ -40,7 +44,7 @@ export interface ConnectorProfile {
   headers: Readonly<Record<string, string>>
   limits: { requestsPerMinute: number; concurrency: number; timeoutMs: number; maxRetries: number }
   breaker: { failureThreshold: number; cooldownMs: number }
-  errors: { code?: string[]; message?: string[] }
+  errors: { code?: string[]; message?: string[]; preconditions: readonly Precondition[] }
   settings: Readonly<Record<string, SettingSpec>>
   maps: ValueMaps
   rules: RuleSet
@@ -49,12 +53,16 @@ export interface ConnectorProfile {
     nativeId: string[]
     create: CompiledRequest
     lookup: CompiledRequest
+    lookupList?: LookupListSpec
     update: CompiledRequest
     delete: { remove?: CompiledRequest; hard?: CompiledRequest }
     reactivate: 'create' | 'update'
     /** SCIM attributes the product takes after creation (read by the update template). */
     updatable: ReadonlySet<string>
   }
+  groups?: NonNullable<ProfileFile['groups']>
+  access?: AccessSpec
+  invitations?: InvitationSpec
   scim?: {
     path: string
     /** Canonical paths of the SCIM attributes the product holds. */
@@ -131,12 +139,25 @@ function compile(raw: ProfileFile, file: string, report: Report): ConnectorProfi
     }
   }
   let user: ConnectorProfile['user']
-  if (raw.resources.includes('Group')) {
-    report(
-      ['resources'],
-      'resources: connector profiles support User only (groups are served by the directory)',
-    )
+  const hasGroups = raw.resources.includes('Group')
+  if (hasGroups && !raw.groups) report(['resources'], 'resources: Group needs a groups section')
+  if (!hasGroups && (raw.groups || raw.access))
+    report(['groups'], 'groups and access need Group among resources')
+  if (raw.mode === 'translate' && raw.groups?.store === 'product')
+    report(['groups', 'store'], 'groups.store: a translate profile keeps groups in the gateway')
+  if (raw.access) {
+    const rules = settings[raw.access.rules]
+    if (rules?.type !== 'access-rules')
+      report(['access', 'rules'], `access.rules must name a setting of type access-rules`)
   }
+  for (const [name, spec] of Object.entries(settings)) {
+    for (const ref of [spec.roles, spec.units]) {
+      if (ref !== undefined && settings[ref]?.type !== 'string-list')
+        report(['settings', name], `settings.${name} names ${ref}, not a string-list setting`)
+    }
+  }
+  if (raw.invitations && raw.invitations.check.secret === raw.auth.secret)
+    report(['invitations', 'check', 'secret'], 'invitations.check.secret must differ from auth')
   if (raw.user && !resolveAttributePath('User', raw.user.key)) {
     report(['user', 'key'], `user.key: unknown attribute ${raw.user.key}`)
   }
@@ -176,6 +197,7 @@ function compile(raw: ProfileFile, file: string, report: Report): ConnectorProfi
         nativeId: u.nativeId.split('.'),
         create,
         lookup: compileRequest(u.lookup, ['user', 'lookup'], maps, settings, report),
+        ...(u.lookupList ? { lookupList: u.lookupList } : {}),
         update,
         delete: { ...(remove ? { remove } : {}), ...(hard ? { hard } : {}) },
         reactivate: u.reactivate,
@@ -226,11 +248,15 @@ function compile(raw: ProfileFile, file: string, report: Report): ConnectorProfi
     errors: {
       ...(raw.errors?.code ? { code: raw.errors.code.split('.') } : {}),
       ...(raw.errors?.message ? { message: raw.errors.message.split('.') } : {}),
+      preconditions: raw.errors?.preconditions ?? [],
     },
     settings: raw.settings ?? {},
     maps,
     rules: { product: raw.product, resourceType: 'User', rules },
     ...(user ? { user } : {}),
+    ...(raw.groups ? { groups: raw.groups } : {}),
+    ...(raw.access ? { access: raw.access } : {}),
+    ...(raw.invitations ? { invitations: raw.invitations } : {}),
     ...(raw.scim
       ? {
           scim: {
@@ -300,6 +326,16 @@ export function readNativeField(
     current = (current as Record<string, unknown>)[key]
   }
   return typeof current === 'string' || typeof current === 'number' ? String(current) : undefined
+}
+
+/** The objects in a product's JSON answer at a path (`_embedded.items`); none when absent. */
+export function readNativeList(body: unknown, keys: readonly string[]): unknown[] {
+  let current: unknown = body
+  for (const key of keys) {
+    if (typeof current !== 'object' || current === null) return []
+    current = (current as Record<string, unknown>)[key]
+  }
+  return Array.isArray(current) ? current : []
 }
 
 /** The connection's upstream credential expiry dates the profile declares, with days left. */

@@ -20,6 +20,8 @@ export interface AttributeRule {
   default?: string
   /** On update, an absent value keeps the previous one instead of clearing it. */
   keepWhenAbsent?: boolean
+  /** A multi-valued attribute (emails) must have a `primary: true` value on create. */
+  requirePrimary?: boolean
 }
 
 export interface RuleSet {
@@ -45,7 +47,12 @@ export function compileRule(
   const resolved = resolveAttributePath(type, path)
   if (!resolved) return `rule on unknown attribute ${path}`
   const definition = resolved.subAttribute ?? resolved.attribute
-  if (resolved.attribute.multiValued || definition.type === 'complex')
+  if (spec.requirePrimary) {
+    if (!resolved.attribute.multiValued || resolved.subAttribute)
+      return `requirePrimary on ${path} needs a multi-valued attribute such as emails`
+    if (Object.keys(spec).some((k) => k !== 'requirePrimary'))
+      return `rule on ${path} takes requirePrimary only`
+  } else if (resolved.attribute.multiValued || definition.type === 'complex')
     return `rule on ${path} must name a simple attribute`
   return { ...spec, path: resolved.path, keys: resolved.keys, caseExact: definition.caseExact }
 }
@@ -117,9 +124,21 @@ export function applyCreateRules(
     if (rule.required && isEmpty(value)) {
       throw invalidValue(`${set.product} requires ${rule.path} (rule: required)`)
     }
+    if (rule.requirePrimary && !hasPrimary(value)) {
+      throw invalidValue(
+        `${set.product} requires a primary value in ${rule.path} (one with "primary": true and a value) (rule: requirePrimary)`,
+      )
+    }
     checkValue(set, rule, value, settings)
   }
   return result
+}
+
+function hasPrimary(value: JsonValue | undefined): boolean {
+  return (
+    Array.isArray(value) &&
+    value.some((v) => isJsonObject(v) && v.primary === true && !isEmpty(v.value))
+  )
 }
 
 function same(rule: AttributeRule, a: JsonValue | undefined, b: JsonValue | undefined): boolean {
@@ -150,7 +169,7 @@ export function applyUpdateRules(
       result = write(result, rule.keys, old)
       value = old
     }
-    if (same(rule, old, value)) continue
+    if (same(rule, old, value) || rule.requirePrimary) continue
     if (rule.immutable) {
       throw mutability(`${rule.path} cannot be changed in ${set.product} (rule: immutable)`)
     }

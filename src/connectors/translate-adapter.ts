@@ -3,7 +3,13 @@ import type { ScimResource } from '../scim/types.ts'
 import type { Link } from '../store/links.ts'
 import { attributesOf, renderBody, renderPath, type RenderContext } from './mapping.ts'
 import { changedAttributes, type ProductAdapter, type ProductUser } from './product-adapter.ts'
-import { readNativeField, type CompiledRequest, type ConnectorProfile } from './profile.ts'
+import {
+  readNativeField,
+  readNativeList,
+  type CompiledRequest,
+  type ConnectorProfile,
+} from './profile.ts'
+import type { LookupListSpec } from './profile-schema.ts'
 import type { IgnoredChange } from './rules.ts'
 import { UpstreamFailure } from './upstream-errors.ts'
 import { requireSuccess, type UpstreamCall, type UpstreamClient } from './upstream-client.ts'
@@ -14,6 +20,9 @@ export interface TranslateAdapterOptions {
   settings: Readonly<Record<string, unknown>>
   describeError: (body: unknown) => string | undefined
 }
+
+// A lookup never walks more than this many pages (100 users each on Clumio).
+const MAX_LOOKUP_PAGES = 1000
 
 function missing(profile: ConnectorProfile, section: string): never {
   throw new Error(`profile ${profile.name} has no ${section} section`)
@@ -104,6 +113,36 @@ export function createTranslateAdapter(options: TranslateAdapterOptions): Produc
       .map((attribute) => ({ attribute, rule: 'notSentByConnector' }))
   }
 
+  /**
+   * A product without a lookup by key (Clumio has no email filter): pages through its list
+   * and compares the key, case-insensitively as products store emails.
+   */
+  async function findInList(
+    spec: LookupListSpec,
+    view: ScimResource,
+    calls: UpstreamCall[],
+  ): Promise<ProductUser | undefined> {
+    const key = String(view[user.key] ?? '').toLowerCase()
+    const context = contextOf(view)
+    const base = renderPath(user.lookup.path, context)
+    const items = spec.items.split('.')
+    const field = spec.field.split('.')
+    for (let page = 1, pages = 1; page <= Math.min(pages, MAX_LOOKUP_PAGES); page++) {
+      const path = `${base}${base.includes('?') ? '&' : '?'}${spec.pageParam}=${page}`
+      const response = await client.send(
+        { method: user.lookup.method, path, idempotent: true },
+        calls,
+      )
+      requireSuccess(client, response, options.describeError, 'user')
+      const found = readNativeList(response.body, items).find(
+        (item) => readNativeField(item, field)?.toLowerCase() === key,
+      )
+      if (found) return { nativeId: nativeIdOf(found) }
+      pages = Number(readNativeField(response.body, spec.totalPages.split('.')) ?? 1)
+    }
+    return undefined
+  }
+
   return {
     create,
     update,
@@ -114,6 +153,7 @@ export function createTranslateAdapter(options: TranslateAdapterOptions): Produc
         .map((attribute) => ({ attribute, rule: 'notSentByConnector' })),
 
     async findByKey(view, calls) {
+      if (user.lookupList) return findInList(user.lookupList, view, calls)
       const response = await send(user.lookup, contextOf(view), calls, true)
       if (response.status === 404) return undefined
       requireSuccess(client, response, options.describeError, 'user')

@@ -39,6 +39,8 @@ export type UpstreamCall = RequestTrace['upstream'][number]
 
 export interface UpstreamClientOptions {
   product: string
+  /** Refusals that mean the product's account is not set up for provisioning. */
+  preconditions?: readonly { match: string; need: string }[]
   baseUrl: string
   /** Called per request so the credential is revealed only at the moment it is sent. */
   headers: () => Record<string, string>
@@ -149,6 +151,7 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
 
   return {
     product: options.product,
+    preconditions: options.preconditions ?? [],
     /** Reads a product error body's words (with the connection's credential redacted). */
     describeError: options.describeError,
 
@@ -256,6 +259,7 @@ export function requireSuccess(
     client.product,
     { status: response.status, ...(message ? { message } : {}) },
     resource,
+    client.preconditions,
   )
 }
 

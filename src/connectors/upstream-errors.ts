@@ -58,9 +58,20 @@ export function mapUpstreamAnswer(
   product: string,
   answer: UpstreamAnswer,
   resource = 'resource',
+  preconditions: readonly { match: string; need: string }[] = [],
 ): UpstreamFailure {
   const said = answer.message ? `: ${answer.message}` : ''
   const { status } = answer
+  const text = answer.message?.toLowerCase() ?? ''
+  const unmet = preconditions.find((p) => text.includes(p.match.toLowerCase()))
+  if (unmet && status >= 400 && status < 500) {
+    // The account is not set up for provisioning: nothing the IdP can fix by retrying.
+    return new UpstreamFailure(
+      forbidden(`${product} cannot provision yet: ${unmet.need} (${status}${said})`),
+      true,
+      true,
+    )
+  }
   if (status === 401 || status === 403) {
     return new UpstreamFailure(
       badGateway(
@@ -114,3 +125,24 @@ export const overBudget = (product: string, retryAfterSeconds: number) =>
     tooManyRequests(`The gateway's request budget for ${product} is spent`, retryAfterSeconds),
     true,
   )
+
+/**
+ * Runs upstream steps for a connection: success clears a misconfigured mark, a product failure
+ * becomes its SCIM error (marking the connection when the product refused our credential).
+ */
+export function createUpstreamStep(
+  onMisconfigured: (reason: string) => void,
+  onHealthy: () => void,
+): <T>(step: () => Promise<T>) => Promise<T> {
+  return async (step) => {
+    try {
+      const result = await step()
+      onHealthy()
+      return result
+    } catch (err) {
+      if (!(err instanceof UpstreamFailure)) throw err
+      if (err.misconfigured) onMisconfigured(err.scimError.detail)
+      throw err.scimError
+    }
+  }
+}

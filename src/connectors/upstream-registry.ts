@@ -81,6 +81,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions) {
       const secret = connection.secrets[profile.authSecret]
       return createUpstreamClient({
         product: profile.product,
+        preconditions: profile.errors.preconditions,
         baseUrl: connection.baseUrl ?? '',
         headers: () => ({
           ...profile.headers,

@@ -3,6 +3,8 @@ import type { ConnectorProfile } from '../connectors/profile.ts'
 import type { TenantConfig } from '../config/tenant-config.ts'
 import type { LinkClaims } from '../store/link-claims.ts'
 import type { OutboxStore } from '../store/outbox.ts'
+import type { ProductStates } from '../store/product-states.ts'
+import { INVITED } from '../connectors/invitation-check.ts'
 
 export interface ScheduleOptions {
   outbox: OutboxStore
@@ -11,13 +13,17 @@ export interface ScheduleOptions {
     tenants: ReadonlyMap<string, TenantConfig>
     profiles: ReadonlyMap<string, ConnectorProfile>
   }
+  productStates: ProductStates
+  /** How often the schedule runs: invited users are checked once per run. */
+  periodicMs: number
   now: () => Date
 }
 
 /**
  * Periodic outbox work, run by every replica; dedupe keys make each job queued once:
  * reconciling claims whose create was lost (a crash, a timeout no request came back for),
- * and once a day per product connection, the credential-expiry and drift checks.
+ * once a day per product connection, the credential-expiry and drift checks, and on every run,
+ * for connections with invited users and a membership read credential, the invitation check.
  */
 export function createOutboxSchedule(options: ScheduleOptions) {
   return async function runSchedule(): Promise<void> {
@@ -39,6 +45,24 @@ export function createOutboxSchedule(options: ScheduleOptions) {
               resource: `User:${link.id}`,
               payload: { id: link.id },
               dedupeKey: `reconcile-claim:${key}:${link.id}:${link.updatedAt}`,
+            },
+            at,
+          )
+        }
+        const check = profile.invitations?.check
+        if (
+          check &&
+          connection.secrets[check.secret] &&
+          (await options.productStates.list(key, INVITED, 1)).length > 0
+        ) {
+          const run = Math.floor(now.getTime() / options.periodicMs)
+          await options.outbox.enqueue(
+            {
+              connectionKey: key,
+              kind: 'invitation-check',
+              resource: 'invitation-check',
+              payload: {},
+              dedupeKey: `invitation-check:${key}:${run}`,
             },
             at,
           )

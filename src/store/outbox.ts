@@ -118,6 +118,52 @@ export function createOutboxStore(db: Knex) {
     },
 
     /**
+     * Queues one job of `kind` per resource, inside the caller's transaction (so the work is
+     * never lost if the change that needs it commits). A resource that already has a queued
+     * job of this kind gets no second one: each job reads the current state when it runs.
+     */
+    async enqueueEach(
+      trx: Knex | Knex.Transaction,
+      jobs: { connectionKey: string; kind: string; requestId?: string },
+      resources: readonly { resource: string; payload: Record<string, unknown> }[],
+      now: string,
+    ): Promise<number> {
+      let queued = 0
+      for (let i = 0; i < resources.length; i += 400) {
+        const part = resources.slice(i, i + 400)
+        const waiting = new Set(
+          (
+            (await trx('outbox')
+              .where({ connection_key: jobs.connectionKey, kind: jobs.kind, state: 'queued' })
+              .whereIn(
+                'resource',
+                part.map((r) => r.resource),
+              )
+              .select('resource')) as { resource: string }[]
+          ).map((r) => r.resource),
+        )
+        const fresh = part.filter((r) => !waiting.has(r.resource))
+        if (fresh.length === 0) continue
+        await trx('outbox').insert(
+          fresh.map((r) => ({
+            connection_key: jobs.connectionKey,
+            kind: jobs.kind,
+            resource: r.resource,
+            payload: JSON.stringify(r.payload),
+            state: 'queued',
+            attempts: 0,
+            next_attempt_at: now,
+            request_id: jobs.requestId ?? null,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        queued += fresh.length
+      }
+      return queued
+    },
+
+    /**
      * Takes up to `limit` due jobs for `owner` until `leaseUntil`. A job is due when queued
      * and its time has come, or running under an expired lease; it waits while an earlier
      * job for the same resource is unfinished (per-resource order).

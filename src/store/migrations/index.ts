@@ -3,6 +3,7 @@ import * as createCoreTables from './0001-create-core-tables.ts'
 import * as createEvents from './0002-create-events.ts'
 import * as createOutbox from './0003-create-outbox.ts'
 import * as indexMembershipsByMember from './0004-index-memberships-by-member.ts'
+import * as addProductState from './0005-add-product-state.ts'
 
 interface Migration {
   up: (knex: Knex) => Promise<void>
@@ -14,6 +15,7 @@ const migrations: [string, Migration][] = [
   ['0002-create-events', createEvents],
   ['0003-create-outbox', createOutbox],
   ['0004-index-memberships-by-member', indexMembershipsByMember],
+  ['0005-add-product-state', addProductState],
 ]
 
 /**

@@ -291,7 +291,7 @@ describe('connectors/profile', () => {
         authSecret: 'apiToken',
         limits: { requestsPerMinute: 120, concurrency: 4, timeoutMs: 10_000, maxRetries: 3 },
         breaker: { failureThreshold: 5, cooldownMs: 30_000 },
-        errors: { code: ['errorCode'], message: ['message'] },
+        errors: { code: ['errorCode'], message: ['message'], preconditions: [] },
       })
       expect(tresorit.rules.rules.map((r) => r.path)).to.deep.equal([
         'userName',
