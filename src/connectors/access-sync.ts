@@ -16,7 +16,10 @@ export interface AccessSyncOptions {
   members: GroupMemberStore
   describeError: (body: unknown) => string | undefined
   onMisconfigured: (reason: string) => void
+  now: () => number
 }
+
+const NAMES_TTL_MS = 5 * 60_000
 
 /** A product assignment as stored: one role on several units. */
 interface Assignment {
@@ -75,8 +78,11 @@ export function createAccessSync(options: AccessSyncOptions) {
     return response.body
   }
 
-  /** Names → ids of the product's roles or units; a name the product lacks is a setup error. */
-  async function idsOf(spec: ListSpec, names: readonly string[], calls: UpstreamCall[]) {
+  // Roles and units change rarely and every call counts against the product's rate limit:
+  // their ids are read once per TTL, and again at once when a rule names one not yet seen.
+  const cached = new Map<string, { at: number; ids: Map<string, string> }>()
+
+  async function readIds(spec: ListSpec, calls: UpstreamCall[]) {
     const body = await get(spec.path, spec.headers, calls)
     const ids = new Map<string, string>()
     for (const item of readNativeList(body, spec.items.split('.'))) {
@@ -84,6 +90,17 @@ export function createAccessSync(options: AccessSyncOptions) {
       const id = readNativeField(item, ['id'])
       if (name !== undefined && id !== undefined) ids.set(name, id)
     }
+    cached.set(spec.path, { at: options.now(), ids })
+    return ids
+  }
+
+  /** Names → ids of the product's roles or units; a name the product lacks is a setup error. */
+  async function idsOf(spec: ListSpec, names: readonly string[], calls: UpstreamCall[]) {
+    const known = cached.get(spec.path)
+    const ids =
+      known && options.now() - known.at < NAMES_TTL_MS && names.every((n) => known.ids.has(n))
+        ? known.ids
+        : await readIds(spec, calls)
     const missing = names.filter((n) => !ids.has(n))
     if (missing.length > 0) {
       const reason = `${profile.product} has no ${missing.map((m) => JSON.stringify(m)).join(', ')} (${spec.path}); the access rules name it`

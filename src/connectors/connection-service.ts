@@ -181,6 +181,7 @@ export function createConnectionService(
             members: deps.members,
             describeError,
             onMisconfigured,
+            now: () => deps.now().getTime(),
           }),
         }
       : {}),

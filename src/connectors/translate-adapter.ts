@@ -162,7 +162,8 @@ export function createTranslateAdapter(options: TranslateAdapterOptions): Produc
 
     async reactivate(link, view, calls) {
       if (user.reactivate === 'create') return create(view, calls)
-      await update(link, { ...link.scim, active: false }, view, calls)
+      // A revived user is active unless the IdP says otherwise (SCIM's default).
+      await update(link, { ...link.scim, active: false }, { active: true, ...view }, calls)
       return { nativeId: link.nativeId ?? '' }
     },
 
