@@ -48,6 +48,8 @@ async function startDemoSimulators(names: readonly SimulatorName[]) {
   const handles = await startSimulators(names, {
     tresorit: { port: DEMO_PORTS.tresorit },
     torii: { port: DEMO_PORTS.torii },
+    clumio: { port: DEMO_PORTS.clumio },
+    infisical: { port: DEMO_PORTS.infisical },
   })
   for (const handle of handles)
     process.stdout.write(`Simulator ${handle.name}: ${handle.baseUrl}\n`)

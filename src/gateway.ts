@@ -197,6 +197,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       reload: (reason) => config.reload(reason),
       upstream,
       outbox,
+      productStates,
       events,
       claims,
       now,

@@ -8,6 +8,7 @@ import { buildOverview, type OverviewSources } from './overview-data.ts'
 import { badRequest, endpointNotFound, invalidValue } from '../scim/errors.ts'
 import { isJsonObject } from '../scim/types.ts'
 import type { JobState, OutboxStore } from '../store/outbox.ts'
+import type { ProductStates } from '../store/product-states.ts'
 import type { TokenRecord, TokenStore } from '../store/tokens.ts'
 import { issueToken } from '../tenancy/tokens.ts'
 
@@ -18,6 +19,7 @@ export interface AdminApiOptions extends OverviewSources {
   reload: (reason: string) => Promise<ReloadOutcome>
   upstream: UpstreamRegistry
   outbox: OutboxStore
+  productStates: ProductStates
   now: () => Date
 }
 
@@ -94,6 +96,10 @@ export function adminApi(options: AdminApiOptions): Router {
 
   router.get('/connections', async (_req, res) => {
     const backlog = new Map((await options.outbox.backlog()).map((b) => [b.connectionKey, b]))
+    // Users the product still waits on (e.g. invited until they finish account setup).
+    const waiting = new Map<string, Record<string, number>>()
+    for (const s of await options.productStates.counts())
+      waiting.set(s.connectionKey, { ...waiting.get(s.connectionKey), [s.state]: s.count })
     res.json({
       connections: connectionStatuses(options.config(), options.upstream, options.now()).map(
         (c) => {
@@ -106,6 +112,7 @@ export function adminApi(options: AdminApiOptions): Router {
               dead: b?.dead ?? 0,
               oldestQueuedAt: b?.oldestQueuedAt ?? null,
             },
+            productStates: waiting.get(`${c.tenant}/${c.connection}`) ?? {},
           }
         },
       ),

@@ -120,7 +120,10 @@ export function createConnectionService(
     onUnknownOutcome: (id, requestId) => deps.onUnknownOutcome?.(key, id, claimTtlMs, requestId),
     async onCreated(link, ctx) {
       // Invited until the user finishes setting up the account in the product.
-      if (invitations) await deps.productStates.set(key, link.id, INVITED)
+      if (invitations) {
+        await deps.productStates.set(key, link.id, INVITED)
+        ctx.trace.outcome = `invited: ${invitations.pendingReason}`
+      }
       // A revived user may still be in groups that grant it roles.
       if (access && profile.groups) await queueAccessSync([link.id], deps.db, ctx.requestId)
     },

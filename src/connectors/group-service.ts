@@ -212,7 +212,7 @@ export function createGroupService(options: GroupServiceOptions) {
     await resolveMembers(values, db)
     let id: string = randomUUID()
     if (adapter) {
-      const name = String(view.displayName)
+      const name = displayNameOf(view)
       id = await upstream(async () => {
         try {
           return await adapter.create(view, values, ctx.trace.upstream)
@@ -281,7 +281,7 @@ export function createGroupService(options: GroupServiceOptions) {
             adapter.update(
               link.nativeId ?? link.id,
               {
-                ...(renamed ? { displayName: String(view.displayName) } : {}),
+                ...(renamed ? { displayName: displayNameOf(view) } : {}),
                 ...(sameMembers ? {} : { members: next }),
               },
               ctx.trace.upstream,
@@ -382,4 +382,9 @@ export function withGroups(users: ResourceService, groups: GroupService): Resour
     delete: (type, id, ctx) =>
       type === 'Group' ? groups.delete(id, ctx) : users.delete(type, id, ctx),
   }
+}
+
+/** A group's name as text (validation has made sure it is a string). */
+function displayNameOf(view: ScimResource): string {
+  return typeof view.displayName === 'string' ? view.displayName : ''
 }

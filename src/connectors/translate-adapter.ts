@@ -122,7 +122,8 @@ export function createTranslateAdapter(options: TranslateAdapterOptions): Produc
     view: ScimResource,
     calls: UpstreamCall[],
   ): Promise<ProductUser | undefined> {
-    const key = String(view[user.key] ?? '').toLowerCase()
+    const value = view[user.key]
+    const key = typeof value === 'string' ? value.toLowerCase() : ''
     const context = contextOf(view)
     const base = renderPath(user.lookup.path, context)
     const items = spec.items.split('.')

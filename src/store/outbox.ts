@@ -133,13 +133,13 @@ export function createOutboxStore(db: Knex) {
         const part = resources.slice(i, i + 400)
         const waiting = new Set(
           (
-            (await trx('outbox')
+            await trx<JobRow>('outbox')
               .where({ connection_key: jobs.connectionKey, kind: jobs.kind, state: 'queued' })
               .whereIn(
                 'resource',
                 part.map((r) => r.resource),
               )
-              .select('resource')) as { resource: string }[]
+              .select('resource')
           ).map((r) => r.resource),
         )
         const fresh = part.filter((r) => !waiting.has(r.resource))

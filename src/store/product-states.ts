@@ -6,6 +6,15 @@ export interface ProductStateCount {
   count: number
 }
 
+interface StateRow {
+  seq: number
+  connection_key: string
+  resource_type: string
+  id: string
+  state: string
+  product_state: string | null
+}
+
 export type ProductStates = ReturnType<typeof createProductStates>
 
 /**
@@ -14,7 +23,10 @@ export type ProductStates = ReturnType<typeof createProductStates>
  */
 export function createProductStates(db: Knex) {
   const users = (trx: Knex | Knex.Transaction, connectionKey: string) =>
-    trx('links').where({ connection_key: connectionKey, resource_type: 'User' })
+    trx<StateRow>('links').where({
+      connection_key: connectionKey,
+      resource_type: 'User',
+    })
 
   return {
     async set(connectionKey: string, id: string, state: string | null): Promise<void> {
@@ -23,36 +35,27 @@ export function createProductStates(db: Knex) {
 
     /** Live users in this state, oldest first. */
     async list(connectionKey: string, state: string, limit: number): Promise<string[]> {
-      const rows = (await users(db, connectionKey)
+      const rows = await users(db, connectionKey)
         .andWhere({ product_state: state })
         .andWhereRaw(`state <> 'tombstoned'`)
         .orderBy('seq')
         .limit(limit)
-        .select('id')) as { id: string }[]
+        .select('id')
       return rows.map((r) => r.id)
-    },
-
-    async get(connectionKey: string, id: string): Promise<string | null> {
-      const row = (await users(db, connectionKey).andWhere({ id }).first('product_state')) as
-        { product_state: string | null } | undefined
-      return row?.product_state ?? null
     },
 
     /** Live users per connection and product state. */
     async counts(): Promise<ProductStateCount[]> {
-      const rows = (await db('links')
+      const rows: Record<string, unknown>[] = await db('links')
         .whereNotNull('product_state')
         .andWhereRaw(`state <> 'tombstoned'`)
         .groupBy('connection_key', 'product_state')
         .select('connection_key', 'product_state')
-        .count({ count: '*' })) as {
-        connection_key: string
-        product_state: string
-        count: number | string
-      }[]
+        .count({ count: '*' })
       return rows.map((r) => ({
-        connectionKey: r.connection_key,
-        state: r.product_state,
+        connectionKey: String(r.connection_key),
+        state: String(r.product_state),
+        // PostgreSQL answers a count as text.
         count: Number(r.count),
       }))
     },
