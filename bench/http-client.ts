@@ -17,6 +17,7 @@ export interface ScimClientOptions {
 export interface ScimClient {
   get(path: string): Promise<HttpResponse>
   post(path: string, body: unknown): Promise<HttpResponse>
+  patch(path: string, body: unknown): Promise<HttpResponse>
   close(): void
 }
 
@@ -64,6 +65,7 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
   return {
     get: (path) => send('GET', path),
     post: (path, body) => send('POST', path, JSON.stringify(body)),
+    patch: (path, body) => send('PATCH', path, JSON.stringify(body)),
     close: () => agent.destroy(),
   }
 }

@@ -20,12 +20,19 @@ import {
 } from './results.ts'
 import { authCost } from './scenarios/auth.ts'
 import { createConnectorScenario } from './scenarios/connector.ts'
+import { groupsAtScale } from './scenarios/groups.ts'
 import { listPages } from './scenarios/list-pages.ts'
 import type { Scenario } from './scenarios/scenario.ts'
 import { userNameFilter } from './scenarios/user-name-filter.ts'
 
 /** Run in order against one gateway; add groups here. */
-const scenarios: Scenario[] = [userNameFilter, listPages, createConnectorScenario(), authCost]
+const scenarios: Scenario[] = [
+  userNameFilter,
+  listPages,
+  createConnectorScenario(),
+  authCost,
+  groupsAtScale,
+]
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const resultsFile = join(root, 'bench', 'results', 'latest.json')

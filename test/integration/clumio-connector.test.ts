@@ -276,6 +276,104 @@ describe('Clumio connector: groups and access rules', () => {
   })
 })
 
+describe('Clumio connector: IdP group sequences', () => {
+  let products: GroupProductGateway
+  let scim: ScimClient
+  let sim: SimulatorHandle
+
+  before(async () => {
+    ;({ products, scim } = await start())
+    sim = products.clumio
+  })
+  after(() => products.close())
+
+  it('follows Entra’s group cycle: create without members (Entra schemas), add several, remove in both dialects, rename, delete', async () => {
+    const users = []
+    for (const n of ['e1', 'e2', 'e3'])
+      users.push((await createUser(scim, `${n}@example.com`, person(n, 'Entra'))).id as string)
+    const created = await scim.post('/Groups', {
+      schemas: [GROUP, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
+      externalId: '5e5b3c2a-0d3e-4d62-8f6b-aa0000000001',
+      displayName: 'Backup-Ops',
+      meta: { resourceType: 'Group' },
+    })
+    expect(created.status).to.equal(201)
+    const id = objectOf(created).id as string
+    const entra = scimClient({
+      baseUrl: products.started.scimUrl,
+      token: products.tokens.clumio,
+      query: 'aadOptscim062020',
+    })
+    expect((await entra.patch(`/Groups/${id}`, patchOf(addMembers(users)))).status).to.equal(204)
+    await products.drained()
+    for (const n of ['e1', 'e2', 'e3'])
+      expect(await accessOf(sim, `${n}@example.com`)).to.deep.equal([BACKUP_ON_PROD])
+    await entra.patch(`/Groups/${id}`, patchOf(removeByFilter(users[0] ?? '')))
+    await scim.patch(`/Groups/${id}`, patchOf(removeByValue([users[1] ?? ''])))
+    await products.drained()
+    expect(await accessOf(sim, 'e1@example.com')).to.deep.equal([])
+    expect(await accessOf(sim, 'e2@example.com')).to.deep.equal([])
+    expect(await accessOf(sim, 'e3@example.com')).to.deep.equal([BACKUP_ON_PROD])
+    await entra.patch(
+      `/Groups/${id}`,
+      patchOf({ op: 'Replace', path: 'displayName', value: 'Backup-Ops-Old' }),
+    )
+    await products.drained()
+    expect(await accessOf(sim, 'e3@example.com')).to.deep.equal([])
+    await entra.patch(
+      `/Groups/${id}`,
+      patchOf({ op: 'Replace', path: 'displayName', value: 'Backup-Ops' }),
+    )
+    await products.drained()
+    expect(await accessOf(sim, 'e3@example.com')).to.deep.equal([BACKUP_ON_PROD])
+    expect((await entra.delete(`/Groups/${id}`)).status).to.equal(204)
+    await products.drained()
+    expect(await accessOf(sim, 'e3@example.com')).to.deep.equal([])
+    expect((await entra.get(`/Groups/${id}?excludedAttributes=members`)).status).to.equal(404)
+  })
+
+  it('follows Okta’s group push: empty create, mixed member PATCH with the path-less rename, full PUT', async () => {
+    const okta = scimClient({
+      baseUrl: products.started.scimUrl,
+      token: products.tokens.clumio,
+      contentType: 'application/json',
+      userAgent: 'Okta SCIM Client 1.0.0',
+    })
+    const a = (await createUser(okta, 'o1@example.com', person('O', 'One'))).id as string
+    const b = (await createUser(okta, 'o2@example.com', person('O', 'Two'))).id as string
+    const created = objectOf(
+      await okta.post('/Groups', { schemas: [GROUP], displayName: 'Okta-Push', members: [] }),
+    )
+    const id = created.id as string
+    await okta.patch(
+      `/Groups/${id}`,
+      patchOf({ op: 'add', path: 'members', value: [{ value: a, display: 'o1@example.com' }] }),
+    )
+    const mixed = await okta.patch(
+      `/Groups/${id}`,
+      patchOf(
+        { op: 'remove', path: `members[value eq "${a}"]` },
+        { op: 'add', path: 'members', value: [{ value: b, display: 'o2@example.com' }] },
+        { op: 'replace', value: { id, displayName: 'Backup-Ops' } },
+      ),
+    )
+    expect(mixed.status).to.be.oneOf([200, 204])
+    await products.drained()
+    expect(await accessOf(sim, 'o1@example.com')).to.deep.equal([])
+    expect(await accessOf(sim, 'o2@example.com')).to.deep.equal([BACKUP_ON_PROD])
+    const put = await okta.put(`/Groups/${id}`, {
+      schemas: [GROUP],
+      id,
+      displayName: 'Backup-Ops',
+      members: [{ value: a }],
+    })
+    expect(put.status).to.equal(200)
+    await products.drained()
+    expect(await accessOf(sim, 'o1@example.com')).to.deep.equal([BACKUP_ON_PROD])
+    expect(await accessOf(sim, 'o2@example.com')).to.deep.equal([])
+  })
+})
+
 describe('Clumio connector: guards and faults', () => {
   let products: GroupProductGateway
   let scim: ScimClient

@@ -16,8 +16,13 @@ describe('simulators registry', () => {
 
   it('starts every simulator when no name is given, each answering with its credential', async () => {
     handles = await startSimulators()
-    expect(handles.map((handle) => handle.name)).to.deep.equal(['tresorit', 'torii'])
-    const [tresorit, torii] = handles
+    expect(handles.map((handle) => handle.name)).to.deep.equal([
+      'tresorit',
+      'torii',
+      'clumio',
+      'infisical',
+    ])
+    const [tresorit, torii, clumio, infisical] = handles
     expect(
       (await call(tresorit?.baseUrl ?? '', 'GET', '/license', { token: tresorit?.credential }))
         .status,
@@ -25,6 +30,21 @@ describe('simulators registry', () => {
     expect(
       (await call(torii?.baseUrl ?? '', 'GET', '/scim/v2/Users', { token: torii?.credential }))
         .status,
+    ).to.equal(200)
+    expect(
+      (
+        await call(clumio?.baseUrl ?? '', 'GET', '/roles', {
+          token: clumio?.credential,
+          headers: { accept: 'application/api.clumio.roles=v1+json' },
+        })
+      ).status,
+    ).to.equal(200)
+    expect(
+      (
+        await call(infisical?.baseUrl ?? '', 'GET', '/api/v1/scim/Users', {
+          token: infisical?.credential,
+        })
+      ).status,
     ).to.equal(200)
   })
 
@@ -55,6 +75,8 @@ describe('simulators registry', () => {
   })
 
   it('knows its product names', () => {
-    expect(['tresorit', 'torii', 'clumio'].map(isSimulatorName)).to.deep.equal([true, true, false])
+    expect(['tresorit', 'torii', 'clumio', 'infisical', 'okta'].map(isSimulatorName)).to.deep.equal(
+      [true, true, true, true, false],
+    )
   })
 })
