@@ -122,7 +122,7 @@ export function createConnectionService(
       // Invited until the user finishes setting up the account in the product.
       if (invitations) {
         await deps.productStates.set(key, link.id, INVITED)
-        ctx.trace.outcome = `invited: ${invitations.pendingReason}`
+        ctx.trace.outcome = INVITED
       }
       // A revived user may still be in groups that grant it roles.
       if (access && profile.groups) await queueAccessSync([link.id], deps.db, ctx.requestId)

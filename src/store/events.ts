@@ -51,7 +51,8 @@ const toRow = (e: ProvisioningEvent) => ({
   resource_type: e.resourceType,
   resource_id: e.resourceId,
   subject: e.subject?.slice(0, 512) ?? null,
-  outcome: e.outcome,
+  // Bounded like the column, so one long value can never fail a batch of events.
+  outcome: e.outcome.slice(0, 32),
   status: e.status,
   detail: e.detail?.slice(0, 2000) ?? null,
   ignored: e.ignored.length > 0 ? JSON.stringify(e.ignored) : null,
