@@ -8,7 +8,6 @@ import { buildOverview, type OverviewSources } from './overview-data.ts'
 import { badRequest, endpointNotFound, invalidValue } from '../scim/errors.ts'
 import { isJsonObject } from '../scim/types.ts'
 import type { JobState, OutboxStore } from '../store/outbox.ts'
-import type { ProductStates } from '../store/product-states.ts'
 import type { TokenRecord, TokenStore } from '../store/tokens.ts'
 import { issueToken } from '../tenancy/tokens.ts'
 
@@ -19,7 +18,6 @@ export interface AdminApiOptions extends OverviewSources {
   reload: (reason: string) => Promise<ReloadOutcome>
   upstream: UpstreamRegistry
   outbox: OutboxStore
-  productStates: ProductStates
   now: () => Date
 }
 

@@ -3,6 +3,7 @@ import type { UpstreamRegistry } from '../connectors/upstream-registry.ts'
 import type { ConnectionActivity, EventStore, ProvisioningEvent } from '../store/events.ts'
 import type { LinkClaims } from '../store/link-claims.ts'
 import type { OutboxStore } from '../store/outbox.ts'
+import type { ProductStates } from '../store/product-states.ts'
 import type { TokenStore } from '../store/tokens.ts'
 import { connectionStatuses, type ConnectionStatus } from './connection-status.ts'
 
@@ -21,6 +22,8 @@ export interface ConnectionOverview extends Omit<ConnectionStatus, 'health'> {
   lastFailure: { at: string; method: string; subject: string | null; reason: string | null } | null
   outbox: { queued: number; running: number; dead: number; oldestQueuedAt: string | null }
   pendingUsers: number
+  /** Users per product-side state (e.g. `invited` until account setup is complete). */
+  productStates: Record<string, number>
 }
 
 export interface Overview {
@@ -37,6 +40,7 @@ export interface OverviewSources {
   outbox: OutboxStore
   tokens: TokenStore
   claims: LinkClaims
+  productStates: ProductStates
   now: () => Date
 }
 
@@ -64,11 +68,12 @@ export async function buildOverview(sources: OverviewSources): Promise<Overview>
   const hourAgo = new Date(now.getTime() - HOUR).toISOString()
   const dayAgo = new Date(now.getTime() - DAY_MS).toISOString()
   const generation = sources.config()
-  const [hour, day, backlog, tokens] = await Promise.all([
+  const [hour, day, backlog, tokens, states] = await Promise.all([
     sources.events.activity(hourAgo),
     sources.events.activity(dayAgo),
     sources.outbox.backlog(),
     sources.tokens.list(),
+    sources.productStates.counts(),
   ])
   const activityOf = (list: ConnectionActivity[], tenant: string, connection: string): Activity => {
     const found = list.find((a) => a.tenant === tenant && a.connection === connection)
@@ -102,6 +107,13 @@ export async function buildOverview(sources: OverviewSources): Promise<Overview>
     }
     if (pendingUsers > 0)
       warnings.push(`${pendingUsers} users pending (creates not yet confirmed by the product)`)
+    const productStates = Object.fromEntries(
+      states.filter((s) => s.connectionKey === key).map((s) => [s.state, s.count]),
+    )
+    if (productStates.invited)
+      warnings.push(
+        `${productStates.invited} users invited, not yet through account setup in the product`,
+      )
     if (queue?.dead) warnings.push(`${queue.dead} dead outbox jobs`)
     if (queue?.queued)
       warnings.push(`${queue.queued} outbox jobs waiting since ${queue.oldestQueuedAt ?? '?'}`)
@@ -134,6 +146,7 @@ export async function buildOverview(sources: OverviewSources): Promise<Overview>
         oldestQueuedAt: queue?.oldestQueuedAt ?? null,
       },
       pendingUsers,
+      productStates,
     })
   }
   return {

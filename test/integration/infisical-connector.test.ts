@@ -89,6 +89,16 @@ describe('Infisical connector: users', () => {
       { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
     ).then((r) => r.json())) as { events: { outcome: string }[] }
     expect(events.events.map((e) => e.outcome)).to.include('invited')
+    const overview = (await fetch(`${products.started.origin}/admin/api/overview`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    }).then((r) => r.json())) as {
+      connections: { connection: string; warnings: string[]; productStates: object }[]
+    }
+    const shown = overview.connections.find((c) => c.connection === 'infisical')
+    expect(shown?.productStates).to.deep.equal({ invited: 1 })
+    expect(shown?.warnings).to.include(
+      '1 users invited, not yet through account setup in the product',
+    )
   })
 
   it('clears the invited state once the member finishes account setup (membership API, outbox)', async () => {
