@@ -110,10 +110,22 @@ export function createAccessSync(options: AccessSyncOptions) {
     return ids
   }
 
-  return async function run(
-    payload: Record<string, unknown>,
-    calls: UpstreamCall[],
-  ): Promise<JobResult> {
+  /**
+   * Proves the product lets the gateway assign roles (`connector test`): the setting that
+   * would take role assignment over must be off.
+   */
+  async function checkSetup(calls: UpstreamCall[]): Promise<void> {
+    const off = access.mustBeOff
+    if (!off) return
+    const body = await get(off.path, off.headers, calls)
+    if (readField(body, off.field) !== false) {
+      const reason = `${profile.product}'s ${off.name} is on: turn it off for this connection, or ${profile.product} refuses the role assignments of its access rules`
+      options.onMisconfigured(reason)
+      throw new Error(reason)
+    }
+  }
+
+  async function run(payload: Record<string, unknown>, calls: UpstreamCall[]): Promise<JobResult> {
     if (typeof payload.id !== 'string') throw new PermanentJobError('payload needs the user id')
     const link = await options.links.findById(options.key, 'User', payload.id)
     if (!link) return { outcome: 'skipped', note: 'the user is gone' }
@@ -187,6 +199,8 @@ export function createAccessSync(options: AccessSyncOptions) {
       note: [...said('granted', plan.add), ...said('removed', plan.remove), ...notes].join('; '),
     }
   }
+
+  return { run, checkSetup }
 }
 
 function readField(body: unknown, field: string): unknown {

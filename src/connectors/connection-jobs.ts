@@ -44,7 +44,10 @@ export interface ConnectionJobsOptions {
   /** A job found the product refusing the gateway's credential or set up wrongly. */
   onMisconfigured: (reason: string) => void
   /** Applies the access rules to one user (connections whose groups grant roles). */
-  accessSync?: (payload: Record<string, unknown>, calls: UpstreamCall[]) => Promise<JobResult>
+  accessSync?: {
+    run: (payload: Record<string, unknown>, calls: UpstreamCall[]) => Promise<JobResult>
+    checkSetup: (calls: UpstreamCall[]) => Promise<void>
+  }
   /** Clears invited users that finished account setup (with a membership read credential). */
   invitationCheck?: (calls: UpstreamCall[]) => Promise<JobResult>
   now: () => Date
@@ -142,6 +145,7 @@ export function createConnectionJobs(options: ConnectionJobsOptions): Connection
           `${profile.product} answered a lookup of the non-existent ${userName} with user ${found.nativeId}`,
         )
       }
+      await options.accessSync?.checkSetup(calls)
     },
 
     async run(kind, payload, calls) {
@@ -172,7 +176,7 @@ export function createConnectionJobs(options: ConnectionJobsOptions): Connection
         return driftCheck(calls)
       case 'access-sync':
         if (!options.accessSync) break
-        return options.accessSync(payload, calls)
+        return options.accessSync.run(payload, calls)
       case 'invitation-check':
         if (!options.invitationCheck)
           return { outcome: 'skipped', note: 'the connection has no membership read credential' }

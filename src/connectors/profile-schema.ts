@@ -122,6 +122,8 @@ export interface AccessSpec {
   /** The user's assignments (`[{role_id, organizational_unit_ids}]`) and the update field. */
   assignments: string
   updates: string
+  /** A product setting that must be off for the gateway to assign roles (Clumio's AUP). */
+  mustBeOff?: { path: string; headers?: Record<string, string>; field: string; name: string }
   /** The role (on this unit) the product never lets go of its last holder. */
   protected?: { role: string; unit: string; countPath: string; count: string }
 }
@@ -314,6 +316,17 @@ export const profileSchema: SchemaObject = {
         },
         assignments: { type: 'string' },
         updates: { type: 'string' },
+        mustBeOff: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path', 'field', 'name'],
+          properties: {
+            path: { type: 'string', pattern: '^/' },
+            headers,
+            field: { type: 'string' },
+            name: { type: 'string' },
+          },
+        },
         protected: {
           type: 'object',
           additionalProperties: false,

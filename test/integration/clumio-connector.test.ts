@@ -7,6 +7,7 @@ import { CLUMIO_ROLE_IDS } from '../../src/simulators/clumio/roles.ts'
 import type { SimulatorHandle } from '../../src/simulators/common/start.ts'
 import { expectScimError, objectOf, scimClient, type ScimClient } from '../helpers/scim-client.ts'
 import { createGroup, createUser, patchOf, GROUP } from '../helpers/scim-fixtures.ts'
+import { runCli } from '../helpers/child-gateway.ts'
 import { ADMIN_TOKEN } from '../helpers/start-gateway.ts'
 import {
   startGroupProducts,
@@ -481,5 +482,28 @@ describe('Clumio connector: guards and faults', () => {
       requests: unknown[]
     }
     expect(requests.requests.length).to.be.at.most(8)
+  })
+
+  it('`connector test` passes, and fails naming auto-user-provisioning while it is on', async function () {
+    this.timeout(60_000)
+    ;({ products, scim } = await start())
+    sim = products.clumio
+    const env = { ...products.started.childEnv, LOG_LEVEL: 'warn' }
+    const test = () =>
+      runCli(['connector', 'test', '--tenant', 'demo', '--connection', 'clumio'], env)
+    const passed = await test()
+    expect(passed.code, passed.stdout + passed.stderr).to.equal(0)
+    await fetch(`${sim.url}/settings/auto-user-provisioning`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${sim.credential}`,
+        accept: 'application/api.clumio.auto-user-provisioning-settings=v1+json',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ is_enabled: true }),
+    })
+    const failed = await test()
+    expect(failed.code).to.equal(1)
+    expect(failed.stdout).to.match(/auto-user-provisioning is on: turn it off/)
   })
 })
