@@ -291,7 +291,7 @@ describe('Clumio connector: IdP group sequences', () => {
   it('follows Entra’s group cycle: create without members (Entra schemas), add several, remove in both dialects, rename, delete', async () => {
     const users = []
     for (const n of ['e1', 'e2', 'e3'])
-      users.push((await createUser(scim, `${n}@example.com`, person(n, 'Entra'))).id as string)
+      users.push((await createUser(scim, `${n}@example.com`, person(n, 'Entra'))).id)
     const created = await scim.post('/Groups', {
       schemas: [GROUP, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
       externalId: '5e5b3c2a-0d3e-4d62-8f6b-aa0000000001',
