@@ -289,9 +289,9 @@ describe('Clumio connector: IdP group sequences', () => {
   after(() => products.close())
 
   it('follows Entra’s group cycle: create without members (Entra schemas), add several, remove in both dialects, rename, delete', async () => {
-    const users = []
+    const users: string[] = []
     for (const n of ['e1', 'e2', 'e3'])
-      users.push((await createUser(scim, `${n}@example.com`, person(n, 'Entra'))).id)
+      users.push((await createUser(scim, `${n}@example.com`, person(n, 'Entra'))).id as string)
     const created = await scim.post('/Groups', {
       schemas: [GROUP, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
       externalId: '5e5b3c2a-0d3e-4d62-8f6b-aa0000000001',
