@@ -11,7 +11,7 @@ import type {
 import type { ResourceValidator } from '../scim/validate.ts'
 import { isUniqueViolation } from '../store/database.ts'
 import type { GroupMemberStore } from '../store/group-members.ts'
-import { keysOf, type Link, type LinkStore } from '../store/links.ts'
+import { newLink, type Link, type LinkStore } from '../store/links.ts'
 import { createGroupService } from './group-service.ts'
 import { createLinkReads } from './link-reads.ts'
 import { checkIfMatch, toScimResource, toScimView } from './scim-view.ts'
@@ -83,19 +83,17 @@ export function createDirectoryService(options: DirectoryServiceOptions): Resour
       if (type === 'Group') return groups.create(resource, ctx)
       validator.validate('User', resource, 'create')
       const view = toScimView(resource)
-      const at = now()
-      const link: Link = {
-        connectionKey,
-        resourceType: 'User',
-        id: randomUUID(),
-        nativeId: null,
-        ...keysOf(view),
-        state: 'active',
-        scim: view,
-        version: 1,
-        createdAt: at,
-        updatedAt: at,
-      }
+      const link = newLink(
+        {
+          connectionKey,
+          resourceType: 'User',
+          id: randomUUID(),
+          nativeId: null,
+          state: 'active',
+          scim: view,
+        },
+        now(),
+      )
       try {
         await links.insert(link)
       } catch (err) {

@@ -19,7 +19,7 @@ import { isJsonObject } from '../scim/types.ts'
 import type { ResourceValidator } from '../scim/validate.ts'
 import { isUniqueViolation } from '../store/database.ts'
 import type { GroupMemberStore } from '../store/group-members.ts'
-import { keysOf, type Link, type LinkStore } from '../store/links.ts'
+import { newLink, type Link, type LinkStore } from '../store/links.ts'
 import { checkGroupName } from './group-names.ts'
 import type { LinkReads } from './link-reads.ts'
 import { checkIfMatch, toScimResource, toScimView } from './scim-view.ts'
@@ -227,19 +227,17 @@ export function createGroupService(options: GroupServiceOptions) {
         }
       })
     }
-    const at = now()
-    const link: Link = {
-      connectionKey,
-      resourceType: 'Group',
-      id,
-      nativeId: adapter ? id : null,
-      ...keysOf(view),
-      state: 'active',
-      scim: view,
-      version: 1,
-      createdAt: at,
-      updatedAt: at,
-    }
+    const link = newLink(
+      {
+        connectionKey,
+        resourceType: 'Group',
+        id,
+        nativeId: adapter ? id : null,
+        state: 'active',
+        scim: view,
+      },
+      now(),
+    )
     await insert(link, values, ctx)
     ctx.trace.resourceId = id
     return reads.represent(link, ctx)

@@ -5,7 +5,7 @@ import type { RequestContext, ResourceService, ResourceType, ScimResource } from
 import type { ResourceValidator } from '../scim/validate.ts'
 import { isUniqueViolation } from '../store/database.ts'
 import type { LinkClaims } from '../store/link-claims.ts'
-import { keysOf, type Link, type LinkStore } from '../store/links.ts'
+import { keysOf, newLink, type Link, type LinkStore } from '../store/links.ts'
 import { reconcileClaim } from './claim-reconciliation.ts'
 import type { LinkReads } from './link-reads.ts'
 import type { ProductAdapter, ProductUser } from './product-adapter.ts'
@@ -187,18 +187,17 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
           ctx,
         )
       }
-      const link: Link = {
-        connectionKey,
-        resourceType: 'User',
-        id: randomUUID(),
-        nativeId: null,
-        ...keysOf(view),
-        state: 'pending',
-        scim: view,
-        version: 1,
-        createdAt: at,
-        updatedAt: at,
-      }
+      const link = newLink(
+        {
+          connectionKey,
+          resourceType: 'User',
+          id: randomUUID(),
+          nativeId: null,
+          state: 'pending',
+          scim: view,
+        },
+        at,
+      )
       try {
         await claims.claim(link)
       } catch (err) {

@@ -95,6 +95,14 @@ export function keysOf(
   }
 }
 
+/** A link not yet stored: version 1, created now, its keys read from the view. */
+export function newLink(
+  fields: Pick<Link, 'connectionKey' | 'resourceType' | 'id' | 'nativeId' | 'state' | 'scim'>,
+  at: string,
+): Link {
+  return { ...fields, ...keysOf(fields.scim), version: 1, createdAt: at, updatedAt: at }
+}
+
 /** The row a new link is inserted as. */
 export function toInsertRow(link: Link): Omit<LinkRecord, 'seq'> {
   return {
