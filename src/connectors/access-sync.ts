@@ -153,40 +153,56 @@ export function createAccessSync(options: AccessSyncOptions) {
     const plan = planGrants(rules, groups, held)
     const notes: string[] = []
     const guard = access.protected
-    if (guard && plan.remove.some((g) => g.role === guard.role && g.unit === guard.unit)) {
-      const roleId = roles.get(guard.role) ?? ''
+    const isGuarded = (g: Grant) =>
+      guard !== undefined && g.role === guard.role && g.unit === guard.unit
+    const keepGuarded = () => {
+      plan.remove = plan.remove.filter((g) => !isGuarded(g))
+      notes.push(
+        `kept ${guard?.role ?? ''} on ${guard?.unit ?? ''}: the last holder is never demoted`,
+      )
+    }
+    if (guard && plan.remove.some(isGuarded)) {
       const counted = await get(
-        guard.countPath.replace('{roleId}', encodeURIComponent(roleId)),
+        guard.countPath
+          .replace('{roleId}', encodeURIComponent(roles.get(guard.role) ?? ''))
+          .replace('{unitId}', encodeURIComponent(units.get(guard.unit) ?? '')),
         access.user.headers,
         calls,
       )
-      if (Number(readNativeField(counted, guard.count.split('.')) ?? 0) <= 1) {
-        plan.remove = plan.remove.filter((g) => !(g.role === guard.role && g.unit === guard.unit))
-        notes.push(`kept ${guard.role} on ${guard.unit}: the last holder is never demoted`)
-      }
-    }
-    if (plan.add.length === 0 && plan.remove.length === 0) {
-      return { outcome: 'done', note: ['no change', ...notes].join('; ') }
+      if (Number(readNativeField(counted, guard.count.split('.')) ?? 0) <= 1) keepGuarded()
     }
     const toIds = (grants: readonly Grant[]) =>
       toAssignments(
         grants.map((g) => ({ role: roles.get(g.role) ?? '', unit: units.get(g.unit) ?? '' })),
       )
-    const response = await client.send(
-      {
-        method: 'PATCH',
-        path: userPath,
-        ...(access.user.headers ? { headers: access.user.headers } : {}),
-        body: {
-          [access.updates]: {
-            ...(plan.add.length > 0 ? { add: toIds(plan.add) } : {}),
-            ...(plan.remove.length > 0 ? { remove: toIds(plan.remove) } : {}),
+    const send = () =>
+      client.send(
+        {
+          method: 'PATCH',
+          path: userPath,
+          ...(access.user.headers ? { headers: access.user.headers } : {}),
+          body: {
+            [access.updates]: {
+              ...(plan.add.length > 0 ? { add: toIds(plan.add) } : {}),
+              ...(plan.remove.length > 0 ? { remove: toIds(plan.remove) } : {}),
+            },
           },
+          idempotent: true,
         },
-        idempotent: true,
-      },
-      calls,
-    )
+        calls,
+      )
+    if (plan.add.length === 0 && plan.remove.length === 0) {
+      return { outcome: 'done', note: ['no change', ...notes].join('; ') }
+    }
+    let response = await send()
+    // The count above can include holders the product does not count (disabled users), or
+    // change meanwhile: the product's own refusal keeps the grant, and the rest still goes.
+    if (response.status === 409 && plan.remove.some(isGuarded)) {
+      keepGuarded()
+      if (plan.add.length === 0 && plan.remove.length === 0)
+        return { outcome: 'done', note: ['no change', ...notes].join('; ') }
+      response = await send()
+    }
     if (response.status === 404)
       return { outcome: 'skipped', note: `${profile.product} has no such user` }
     requireSuccess(client, response, options.describeError, 'user')

@@ -20,11 +20,12 @@ export async function reconcileClaim(
   claims: LinkClaims,
   calls: UpstreamCall[],
   now: string,
+  productState?: string,
 ): Promise<Link | undefined> {
   const found = await adapter.findByKey(link.scim, calls)
   if (!found) {
     await claims.release(link, false, now)
     return undefined
   }
-  return claims.confirm(link, found.nativeId, link.scim, now, found.id ?? link.id)
+  return claims.confirm(link, found.nativeId, link.scim, now, found.id ?? link.id, productState)
 }

@@ -41,6 +41,8 @@ export interface ConnectionJobsOptions {
   links: LinkStore
   claims: LinkClaims
   describeError: (body: unknown) => string | undefined
+  /** What the product says of every new user beyond SCIM (e.g. `invited`). */
+  initialProductState?: string
   /** A job found the product refusing the gateway's credential or set up wrongly. */
   onMisconfigured: (reason: string) => void
   /** Applies the access rules to one user (connections whose groups grant roles). */
@@ -99,7 +101,14 @@ export function createConnectionJobs(options: ConnectionJobsOptions): Connection
     if (options.now().getTime() - Date.parse(link.updatedAt) < claimTtlOf(profile)) {
       return { outcome: 'skipped', note: 'the create is in flight' }
     }
-    const settled = await reconcileClaim(link, adapter, claims, calls, options.now().toISOString())
+    const settled = await reconcileClaim(
+      link,
+      adapter,
+      claims,
+      calls,
+      options.now().toISOString(),
+      options.initialProductState,
+    )
     return {
       outcome: 'done',
       note: settled

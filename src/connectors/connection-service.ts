@@ -97,10 +97,10 @@ export function createConnectionService(
     requestId: string,
   ) => {
     await deps.outbox.enqueueEach(
-      trx,
       { connectionKey: key, kind: 'access-sync', requestId },
       userIds.map((id) => ({ resource: `User:${id}`, payload: { id } })),
       deps.now().toISOString(),
+      trx,
     )
   }
   const users = createLinkedService({
@@ -118,15 +118,8 @@ export function createConnectionService(
     onMisconfigured,
     onHealthy,
     onUnknownOutcome: (id, requestId) => deps.onUnknownOutcome?.(key, id, claimTtlMs, requestId),
-    async onCreated(link, ctx) {
-      // Invited until the user finishes setting up the account in the product.
-      if (invitations) {
-        await deps.productStates.set(key, link.id, INVITED)
-        ctx.trace.outcome = INVITED
-      }
-      // A revived user may still be in groups that grant it roles.
-      if (access && profile.groups) await queueAccessSync([link.id], deps.db, ctx.requestId)
-    },
+    // Invited until the user finishes setting up the account in the product.
+    ...(invitations ? { initialProductState: INVITED } : {}),
     async onTombstoned(link) {
       await deps.members.removeMemberEverywhere(key, link.id, deps.db)
     },
@@ -172,6 +165,7 @@ export function createConnectionService(
     claims: deps.claims,
     describeError,
     onMisconfigured,
+    ...(invitations ? { initialProductState: INVITED } : {}),
     ...(access
       ? {
           accessSync: createAccessSync({

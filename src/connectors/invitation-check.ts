@@ -10,8 +10,9 @@ import { requireSuccess, type UpstreamCall, type UpstreamClient } from './upstre
 /** The state a new user of such a product is recorded in until setup is complete. */
 export const INVITED = 'invited'
 
-// One run looks at this many invited users; the next run takes the rest.
-const BATCH = 100
+// One run looks at this many invited users (each a call within the connection's budget); the
+// next run takes the ones after them, and after the last, the first again.
+const BATCH = 20
 
 export interface InvitationCheckOptions {
   key: string
@@ -35,8 +36,13 @@ export function createInvitationCheck(options: InvitationCheckOptions) {
   const path = parseTemplate(invitations.check.path, 'User', profile.maps).template
   const field = invitations.check.field.split('.')
 
+  // Where the last run stopped: users that never finish setup cannot hold back newer ones.
+  let after = 0
+
   return async function run(calls: UpstreamCall[]): Promise<JobResult> {
-    const ids = await options.states.list(options.key, INVITED, BATCH)
+    const batch = await options.states.list(options.key, INVITED, BATCH, after)
+    after = batch.length < BATCH ? 0 : (batch.at(-1)?.seq ?? 0)
+    const ids = batch.map((b) => b.id)
     let done = 0
     for (const id of ids) {
       const link = await options.links.findById(options.key, 'User', id)
@@ -56,6 +62,12 @@ export function createInvitationCheck(options: InvitationCheckOptions) {
         calls,
       )
       if (response.status === 404) continue
+      // The optional read credential, not the connection's own: its refusal is this job's
+      // failure, retried, and does not mark the connection misconfigured.
+      if (response.status === 401 || response.status === 403)
+        throw new Error(
+          `${profile.product} refused the membership read credential (${response.status}); check secrets.${invitations.check.secret}`,
+        )
       requireSuccess(client, response, options.describeError, 'membership')
       if (readNativeField(response.body, field) === invitations.check.done) {
         await options.states.set(options.key, id, null)

@@ -31,8 +31,8 @@ export interface LinkedServiceOptions {
   onHealthy: () => void
   /** A create's outcome was lost; its claim is left pending for reconciliation. */
   onUnknownOutcome: (linkId: string, requestId: string) => void
-  /** A user was created (or revived) in the product. */
-  onCreated?: (link: Link, ctx: RequestContext) => Promise<void>
+  /** What the product says of every new user beyond SCIM (e.g. `invited`), kept with its link. */
+  initialProductState?: string
   /** A user was deleted by the IdP (its link tombstoned). */
   onTombstoned?: (link: Link) => Promise<void>
   now: () => Date
@@ -88,9 +88,16 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
   }
 
   async function confirm(link: Link, found: ProductUser, view: ScimResource, ctx: RequestContext) {
-    const confirmed = await claims.confirm(link, found.nativeId, view, now(), found.id ?? link.id)
+    const confirmed = await claims.confirm(
+      link,
+      found.nativeId,
+      view,
+      now(),
+      found.id ?? link.id,
+      options.initialProductState,
+    )
     ctx.trace.resourceId = confirmed.id
-    await options.onCreated?.(confirmed, ctx)
+    if (options.initialProductState) ctx.trace.outcome = options.initialProductState
     return reads.represent(confirmed, ctx)
   }
 
@@ -144,7 +151,9 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
     if (Date.now() - Date.parse(link.updatedAt) < options.claimTtlMs) {
       throw uniqueness(`User ${link.id} is still being created; try again shortly`)
     }
-    return upstream(() => reconcileClaim(link, adapter, claims, ctx.trace.upstream, now()))
+    return upstream(() =>
+      reconcileClaim(link, adapter, claims, ctx.trace.upstream, now(), options.initialProductState),
+    )
   }
 
   async function create(resource: ScimResource, ctx: RequestContext): Promise<ScimResource> {

@@ -92,11 +92,15 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions) {
         timeoutMs: profile.limits.timeoutMs,
         maxRetries: profile.limits.maxRetries,
         maxRetryWaitMs: options.maxRetryWaitMs,
-        // A product that echoes our credential in an error must not put it in a detail.
+        // A product that echoes one of the connection's credentials in an error must not put
+        // it in a detail.
         describeError: (body) => {
-          const text = describeError(profile)(body)
-          const value = secret?.reveal()
-          return text && value ? text.split(value).join('[redacted]') : text
+          let text = describeError(profile)(body)
+          for (const held of Object.values(connection.secrets)) {
+            const value = held.reveal()
+            if (text && value) text = text.split(value).join('[redacted]')
+          }
+          return text
         },
         ...(connection.baseUrl ? { agent: agentFor(key, connection.baseUrl, profile) } : {}),
         now: options.now,

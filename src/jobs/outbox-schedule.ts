@@ -55,15 +55,10 @@ export function createOutboxSchedule(options: ScheduleOptions) {
           connection.secrets[check.secret] &&
           (await options.productStates.list(key, INVITED, 1)).length > 0
         ) {
-          const run = Math.floor(now.getTime() / options.periodicMs)
-          await options.outbox.enqueue(
-            {
-              connectionKey: key,
-              kind: 'invitation-check',
-              resource: 'invitation-check',
-              payload: {},
-              dedupeKey: `invitation-check:${key}:${run}`,
-            },
+          // One waiting check per connection at most: an outage never piles them up.
+          await options.outbox.enqueueEach(
+            { connectionKey: key, kind: 'invitation-check' },
+            [{ resource: 'invitation-check', payload: {} }],
             at,
           )
         }

@@ -71,7 +71,10 @@ export function createLinkClaims(db: Knex, read: ReadRunner = knexReader) {
       scim: ScimResource,
       now: string,
       id = link.id,
+      /** What the product says of the new user beyond SCIM (e.g. `invited`), stored with it. */
+      productState?: string,
     ): Promise<Link> {
+      const state = productState === undefined ? {} : { product_state: productState }
       const confirmed: Link = {
         ...link,
         id,
@@ -92,6 +95,7 @@ export function createLinkClaims(db: Knex, read: ReadRunner = knexReader) {
           scim: JSON.stringify(scim),
           version: link.version + 1,
           updated_at: now,
+          ...state,
         })
       if (changed > 0) return confirmed
       const current: LinkRecord | undefined = await scoped(
@@ -113,11 +117,12 @@ export function createLinkClaims(db: Knex, read: ReadRunner = knexReader) {
             scim: JSON.stringify(scim),
             version: Number(current.version) + 1,
             updated_at: now,
+            ...state,
           })
         return { ...confirmed, version: Number(current.version) + 1 }
       }
       // The claim was released meanwhile (a reconciliation that looked too early).
-      await db('links').insert(toInsertRow(confirmed))
+      await db('links').insert({ ...toInsertRow(confirmed), ...state })
       return confirmed
     },
 

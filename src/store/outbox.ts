@@ -120,28 +120,28 @@ export function createOutboxStore(db: Knex) {
     /**
      * Queues one job of `kind` per resource, inside the caller's transaction (so the work is
      * never lost if the change that needs it commits). A resource that already has a queued
-     * job of this kind gets no second one: each job reads the current state when it runs.
+     * job of this kind gets no second one: each job reads the current state when it runs, and
+     * that job cannot start before this transaction ends.
      */
     async enqueueEach(
-      trx: Knex | Knex.Transaction,
       jobs: { connectionKey: string; kind: string; requestId?: string },
       resources: readonly { resource: string; payload: Record<string, unknown> }[],
       now: string,
+      trx: Knex | Knex.Transaction = db,
     ): Promise<number> {
       let queued = 0
       for (let i = 0; i < resources.length; i += 400) {
         const part = resources.slice(i, i + 400)
-        const waiting = new Set(
-          (
-            await trx<JobRow>('outbox')
-              .where({ connection_key: jobs.connectionKey, kind: jobs.kind, state: 'queued' })
-              .whereIn(
-                'resource',
-                part.map((r) => r.resource),
-              )
-              .select('resource')
-          ).map((r) => r.resource),
-        )
+        // An UPDATE, not a SELECT: it locks a waiting job's row, so a worker cannot take that job
+        // (and read the state before this transaction commits) between this check and commit.
+        const touched: Record<string, unknown>[] = await trx('outbox')
+          .where({ connection_key: jobs.connectionKey, kind: jobs.kind, state: 'queued' })
+          .whereIn(
+            'resource',
+            part.map((r) => r.resource),
+          )
+          .update({ updated_at: now }, ['resource'])
+        const waiting = new Set(touched.map((r) => String(r.resource)))
         const fresh = part.filter((r) => !waiting.has(r.resource))
         if (fresh.length === 0) continue
         await trx('outbox').insert(

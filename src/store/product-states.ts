@@ -33,15 +33,21 @@ export function createProductStates(db: Knex) {
       await users(db, connectionKey).andWhere({ id }).update({ product_state: state })
     },
 
-    /** Live users in this state, oldest first. */
-    async list(connectionKey: string, state: string, limit: number): Promise<string[]> {
+    /** Live users in this state, oldest first, after the one at `afterSeq`. */
+    async list(
+      connectionKey: string,
+      state: string,
+      limit: number,
+      afterSeq = 0,
+    ): Promise<{ id: string; seq: number }[]> {
       const rows = await users(db, connectionKey)
         .andWhere({ product_state: state })
+        .andWhere('seq', '>', afterSeq)
         .andWhereRaw(`state <> 'tombstoned'`)
         .orderBy('seq')
         .limit(limit)
-        .select('id')
-      return rows.map((r) => r.id)
+        .select('id', 'seq')
+      return rows.map((r) => ({ id: r.id, seq: Number(r.seq) }))
     },
 
     /** Live users per connection and product state. */

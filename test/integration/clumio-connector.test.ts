@@ -399,6 +399,36 @@ describe('Clumio connector: guards and faults', () => {
     expect(events.events.map((e) => e.detail).join('\n')).to.match(/kept Super Admin on Global/)
   })
 
+  it('keeps the last enabled Super Admin when Clumio refuses the demotion, and still sends the grants that go with it', async () => {
+    // A disabled Super Admin counts for the role filter but not for Clumio's own guard.
+    const dormant = {
+      email: 'dormant@example.com',
+      full_name: 'Dormant Admin',
+      is_enabled: false,
+      access_control_configuration: [SUPER_ON_GLOBAL],
+    }
+    ;({ products, scim } = await start({ clumio: { users: [dormant] } }))
+    sim = products.clumio
+    const user = await createUser(scim, 'only@example.com', person('Only', 'Admin'))
+    const group = await createGroup(scim, 'Clumio-SuperAdmins', [user.id as string])
+    await products.drained()
+    expect(await accessOf(sim, 'only@example.com')).to.deep.equal([SUPER_ON_GLOBAL])
+    // One change that takes Super Admin away and gives Backup Admin: one job, one PATCH refused.
+    await scim.patch(
+      `/Groups/${group.id as string}`,
+      patchOf({ op: 'replace', path: 'displayName', value: 'Backup-Ops' }),
+    )
+    await products.drained()
+    expect(await accessOf(sim, 'only@example.com')).to.have.deep.members([
+      SUPER_ON_GLOBAL,
+      BACKUP_ON_PROD,
+    ])
+    const dead = (await fetch(`${products.started.origin}/admin/api/outbox?state=dead`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    }).then((r) => r.json())) as { jobs: unknown[] }
+    expect(dead.jobs).to.deep.equal([])
+  })
+
   it('reports the connection misconfigured while Clumio’s auto-user-provisioning is on, and applies the rules once it is off', async () => {
     ;({ products, scim } = await start({ clumio: { autoUserProvisioning: true } }))
     sim = products.clumio
@@ -478,6 +508,17 @@ describe('Clumio connector: guards and faults', () => {
       await new Promise((r) => setTimeout(r, 100))
     }
     expect(queued).to.be.greaterThan(0)
+    // Another change for the same users while their jobs wait queues no second job for them.
+    await scim.patch(
+      `/Groups/${group.id as string}`,
+      patchOf({ op: 'replace', path: 'displayName', value: 'Lots' }),
+    )
+    const waiting = (await fetch(`${products.started.origin}/admin/api/outbox?state=queued`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    }).then((r) => r.json())) as { jobs: { kind: string; resource: string }[] }
+    const syncs = waiting.jobs.filter((j) => j.kind === 'access-sync').map((j) => j.resource)
+    expect(syncs.length, JSON.stringify(waiting.jobs)).to.be.within(1, 3)
+    expect(new Set(syncs).size).to.equal(syncs.length)
     const requests = (await fetch(`${sim.url}/_sim/requests`).then((r) => r.json())) as {
       requests: unknown[]
     }
