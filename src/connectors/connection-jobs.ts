@@ -19,6 +19,7 @@ export type JobKind =
   | 'drift-check'
   | 'access-sync'
   | 'invitation-check'
+  | 'group-push'
 
 export interface ConnectionJobs {
   run(kind: string, payload: Record<string, unknown>, calls: UpstreamCall[]): Promise<JobResult>
@@ -50,6 +51,8 @@ export interface ConnectionJobsOptions {
     run: (payload: Record<string, unknown>, calls: UpstreamCall[]) => Promise<JobResult>
     checkSetup: (calls: UpstreamCall[]) => Promise<void>
   }
+  /** Sends a product-held group's stored state again. */
+  groupPush?: (payload: Record<string, unknown>, calls: UpstreamCall[]) => Promise<JobResult>
   /** Clears invited users that finished account setup (with a membership read credential). */
   invitationCheck?: (calls: UpstreamCall[]) => Promise<JobResult>
   now: () => Date
@@ -186,6 +189,9 @@ export function createConnectionJobs(options: ConnectionJobsOptions): Connection
       case 'access-sync':
         if (!options.accessSync) break
         return options.accessSync.run(payload, calls)
+      case 'group-push':
+        if (!options.groupPush) break
+        return options.groupPush(payload, calls)
       case 'invitation-check':
         if (!options.invitationCheck)
           return { outcome: 'skipped', note: 'the connection has no membership read credential' }

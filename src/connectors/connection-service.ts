@@ -8,6 +8,7 @@ import type { LinkStore } from '../store/links.ts'
 import type { OutboxStore } from '../store/outbox.ts'
 import type { ProductStates } from '../store/product-states.ts'
 import { createAccessSync } from './access-sync.ts'
+import { createGroupPush } from './group-push.ts'
 import { createGroupService, withGroups } from './group-service.ts'
 import { createInvitationCheck, INVITED } from './invitation-check.ts'
 import { createScimProxyGroups } from './scim-proxy-groups.ts'
@@ -103,6 +104,10 @@ export function createConnectionService(
       trx,
     )
   }
+  const groupAdapter =
+    profile.groups?.store === 'product'
+      ? createScimProxyGroups(profile, client, describeError)
+      : undefined
   const users = createLinkedService({
     connectionKey: key,
     resourceTypes: ['User'],
@@ -137,8 +142,17 @@ export function createConnectionService(
           validator: deps.validator,
           now: deps.now,
           upstream: createUpstreamStep(onMisconfigured, onHealthy),
-          ...(profile.groups.store === 'product'
-            ? { adapter: createScimProxyGroups(profile, client, describeError) }
+          ...(groupAdapter
+            ? {
+                adapter: groupAdapter,
+                onDiverged: async (id: string) => {
+                  await deps.outbox.enqueueEach(
+                    { connectionKey: key, kind: 'group-push' },
+                    [{ resource: `Group:${id}`, payload: { id } }],
+                    deps.now().toISOString(),
+                  )
+                },
+              }
             : {}),
           ...(profile.groups.refuseGuidNames ? { refuseGuidNames: profile.product } : {}),
           ...(profile.groups.usersOnly ? { usersOnly: profile.product } : {}),
@@ -181,6 +195,9 @@ export function createConnectionService(
             now: () => deps.now().getTime(),
           }),
         }
+      : {}),
+    ...(groupAdapter
+      ? { groupPush: createGroupPush(key, groupAdapter, deps.links, deps.members) }
       : {}),
     ...(invitations && checkSecret
       ? {

@@ -58,6 +58,11 @@ export interface GroupServiceOptions {
   /** Only users may be members (the product's groups hold no groups). */
   usersOnly?: string
   /**
+   * The product took a change the gateway then could not store (a concurrent writer in another
+   * process won, or a member vanished meanwhile): the group's stored state is to be sent again.
+   */
+  onDiverged?: (groupId: string) => Promise<void>
+  /**
    * Users whose direct groups changed (added, removed, or their group renamed or deleted),
    * told inside the transaction that changed them, so follow-up work is never lost.
    */
@@ -107,6 +112,21 @@ export function createGroupService(options: GroupServiceOptions) {
   const now = () => options.now().toISOString()
   const upstream = options.upstream ?? (<T>(step: () => Promise<T>) => step())
   const watchesMembers = options.onMembershipChanged !== undefined
+
+  // Writes to a product's group run one at a time per group (and creates per name) in this
+  // process: the product is sent whole member sets, so two at once could store the older.
+  const locks = new Map<string, Promise<unknown>>()
+  async function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
+    if (!adapter) return work()
+    const run = (locks.get(key) ?? Promise.resolve()).then(work, work)
+    const tail = run.catch(() => undefined)
+    locks.set(key, tail)
+    try {
+      return await run
+    } finally {
+      if (locks.get(key) === tail) locks.delete(key)
+    }
+  }
 
   function checkName(view: ScimResource) {
     if (options.refuseGuidNames) checkGroupName(view.displayName, options.refuseGuidNames)
@@ -266,14 +286,15 @@ export function createGroupService(options: GroupServiceOptions) {
         (watchesMembers &&
           (renamed || memberChanges.some((c) => c.kind === 'removeAll' || c.kind === 'replace')))
       const current = needsCurrent ? await currentMembers(id) : undefined
+      let sent = false
       if (adapter && current) {
         const next = applyChanges(current.ids, memberChanges)
+        const had = new Set(current.ids)
         await resolveMembers(
-          next.filter((m) => !current.ids.includes(m)),
+          next.filter((m) => !had.has(m)),
           db,
         )
-        const sameMembers =
-          next.length === current.ids.length && next.every((m) => current.ids.includes(m))
+        const sameMembers = next.length === had.size && next.every((m) => had.has(m))
         if (renamed || !sameMembers) {
           await upstream(() =>
             adapter.update(
@@ -285,6 +306,7 @@ export function createGroupService(options: GroupServiceOptions) {
               ctx.trace.upstream,
             ),
           )
+          sent = true
         }
       }
       try {
@@ -313,53 +335,61 @@ export function createGroupService(options: GroupServiceOptions) {
         })
         if (updated) return reads.represent(updated, ctx)
       } catch (err) {
+        if (sent) await options.onDiverged?.(id)
         if (isUniqueViolation(err)) throw conflict(view)
         throw err
       }
       if (ctx.ifMatch !== undefined || attempt >= MAX_VERSION_RETRIES) {
+        if (sent) await options.onDiverged?.(id)
         throw preconditionFailed(`Group ${id} was changed by another request; read it again`)
       }
     }
   }
 
+  async function remove(id: string, ctx: RequestContext) {
+    const link = await load(id)
+    checkIfMatch(link.version, ctx.ifMatch)
+    ctx.trace.subject = link.displayName ?? undefined
+    if (adapter) await upstream(() => adapter.delete(link.nativeId ?? link.id, ctx.trace.upstream))
+    await db.transaction(async (trx) => {
+      const before = watchesMembers ? await currentMembers(id, trx) : undefined
+      await links.remove(connectionKey, 'Group', id, trx)
+      await members.removeMemberEverywhere(connectionKey, id, trx)
+      await members.removeAll(connectionKey, id, trx)
+      if (before) await notify(before.users, trx, ctx)
+    })
+  }
+
   return {
-    create,
+    create: (resource: ScimResource, ctx: RequestContext) =>
+      serialised(`name:${displayNameOf(resource).toLowerCase()}`, () => create(resource, ctx)),
 
     async replace(id: string, resource: ScimResource, ctx: RequestContext) {
       validator.validate('Group', resource, 'replace')
       // RFC 7644 §3.5.1: PUT replaces the whole resource, members included.
       const values = memberValues(resource)
-      return update(id, ctx, () => ({
-        view: toScimView(resource),
-        memberChanges: [{ kind: 'replace', values }],
-      }))
+      return serialised(`id:${id}`, () =>
+        update(id, ctx, () => ({
+          view: toScimView(resource),
+          memberChanges: [{ kind: 'replace', values }],
+        })),
+      )
     },
 
     async patch(id: string, operations: readonly PatchOperation[], ctx: RequestContext) {
       const { memberChanges, otherOperations } = splitMemberOperations(operations)
-      return update(id, ctx, (link) => {
-        const current = toScimResource(link)
-        const patched =
-          otherOperations.length > 0 ? applyPatch('Group', current, otherOperations) : current
-        validator.validate('Group', patched, 'replace')
-        return { view: toScimView(patched), memberChanges }
-      })
+      return serialised(`id:${id}`, () =>
+        update(id, ctx, (link) => {
+          const current = toScimResource(link)
+          const patched =
+            otherOperations.length > 0 ? applyPatch('Group', current, otherOperations) : current
+          validator.validate('Group', patched, 'replace')
+          return { view: toScimView(patched), memberChanges }
+        }),
+      )
     },
 
-    async delete(id: string, ctx: RequestContext) {
-      const link = await load(id)
-      checkIfMatch(link.version, ctx.ifMatch)
-      ctx.trace.subject = link.displayName ?? undefined
-      if (adapter)
-        await upstream(() => adapter.delete(link.nativeId ?? link.id, ctx.trace.upstream))
-      await db.transaction(async (trx) => {
-        const before = watchesMembers ? await currentMembers(id, trx) : undefined
-        await links.remove(connectionKey, 'Group', id, trx)
-        await members.removeMemberEverywhere(connectionKey, id, trx)
-        await members.removeAll(connectionKey, id, trx)
-        if (before) await notify(before.users, trx, ctx)
-      })
-    },
+    delete: (id: string, ctx: RequestContext) => serialised(`id:${id}`, () => remove(id, ctx)),
   }
 }
 

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import type { SimulatorHandle } from '../../src/simulators/common/start.ts'
 import { expectScimError, objectOf, scimClient, type ScimClient } from '../helpers/scim-client.ts'
 import { createGroup, createUser, GROUP, patchOf, USER } from '../helpers/scim-fixtures.ts'
+import { startChildGateway, type ChildGateway } from '../helpers/child-gateway.ts'
 import { ADMIN_TOKEN } from '../helpers/start-gateway.ts'
 import {
   startGroupProducts,
@@ -324,5 +325,62 @@ describe('Infisical connector: groups', () => {
     await createGroup(scim, 'Infisical-Admins', [ids.amy ?? '', ids.cat ?? ''])
     expect((await membership(sim, ids.amy ?? ''))?.role).to.equal('admin')
     expect((await membership(sim, ids.cat ?? ''))?.role).to.equal('member')
+  })
+})
+
+describe('Infisical connector: a group changed by two gateway processes at once', function () {
+  this.timeout(60_000)
+  let products: GroupProductGateway
+  let child: ChildGateway | undefined
+
+  after(async () => {
+    await child?.stop()
+    await products.close()
+  })
+
+  it('ends with Infisical holding the members the gateway stores', async () => {
+    let scim: ScimClient
+    ;({ products, scim } = await start())
+    const sim = products.infisical
+    child = await startChildGateway({ ...products.started.childEnv, LOG_LEVEL: 'warn' })
+    const other = scimClient({ baseUrl: child.scimUrl, token: products.tokens.infisical })
+    const ids: string[] = []
+    for (let i = 0; i < 12; i++)
+      ids.push(
+        (await createUser(scim, `race${i}@example.com`, member(`race${i}@example.com`)))
+          .id as string,
+      )
+    const group = await createGroup(scim, 'Raced')
+    const id = group.id as string
+    // Both processes change the group from the same version, pinned with If-Match: one wins,
+    // the other answers 412 after Infisical already took its member set.
+    let refused = 0
+    for (let round = 0; round < 6; round++) {
+      const version = (objectOf(await scim.get(`/Groups/${id}`)).meta as { version: string })
+        .version
+      const answers = await Promise.all(
+        [scim, other].map((client, side) =>
+          client.patch(
+            `/Groups/${id}`,
+            patchOf({ op: 'add', path: 'members', value: [{ value: ids[round * 2 + side] }] }),
+            { 'if-match': version },
+          ),
+        ),
+      )
+      refused += answers.filter((a) => a.status === 412).length
+    }
+    expect(refused).to.be.greaterThan(0)
+    await products.drained()
+    for (let i = 0; i < 100; i++) {
+      const stored = (
+        (objectOf(await scim.get(`/Groups/${id}`)).members ?? []) as {
+          value: string
+        }[]
+      ).map((m) => m.value)
+      const held = (await simGroup(sim, 'Raced'))?.members ?? []
+      if (stored.length > 0 && [...stored].sort().join() === [...held].sort().join()) return
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect.fail('Infisical and the gateway disagree on the group’s members')
   })
 })
