@@ -125,9 +125,6 @@ export function createConnectionService(
     onUnknownOutcome: (id, requestId) => deps.onUnknownOutcome?.(key, id, claimTtlMs, requestId),
     // Invited until the user finishes setting up the account in the product.
     ...(invitations ? { initialProductState: INVITED } : {}),
-    async onTombstoned(link) {
-      await deps.members.removeMemberEverywhere(key, link.id, deps.db)
-    },
     now: deps.now,
   })
   const service = profile.groups

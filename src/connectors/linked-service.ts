@@ -33,8 +33,6 @@ export interface LinkedServiceOptions {
   onUnknownOutcome: (linkId: string, requestId: string) => void
   /** What the product says of every new user beyond SCIM (e.g. `invited`), kept with its link. */
   initialProductState?: string
-  /** A user was deleted by the IdP (its link tombstoned). */
-  onTombstoned?: (link: Link) => Promise<void>
   now: () => Date
 }
 
@@ -284,7 +282,6 @@ export function createLinkedService(options: LinkedServiceOptions): ResourceServ
       if (link) {
         await upstream(() => adapter.delete(link, options.deletePolicy, ctx.trace.upstream))
         await claims.tombstone(link, now())
-        await options.onTombstoned?.(link)
       }
       // The IdP sees the resource gone (204) whatever the product did with it.
       ctx.trace.outcome = DELETE_OUTCOMES[options.deletePolicy]

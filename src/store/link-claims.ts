@@ -178,11 +178,19 @@ export function createLinkClaims(db: Knex, read: ReadRunner = knexReader) {
         .update({ updated_at: new Date(0).toISOString() })
     },
 
-    /** The IdP deleted the resource: reads stop seeing it; the row stays for revival. */
+    /**
+     * The IdP deleted the resource: reads stop seeing it and it leaves every group, in one
+     * transaction; the row stays for revival.
+     */
     async tombstone(link: Link, now: string): Promise<void> {
-      await scoped(db, link.connectionKey, link.resourceType)
-        .andWhere({ id: link.id })
-        .update({ state: 'tombstoned', version: link.version + 1, updated_at: now })
+      await db.transaction(async (trx) => {
+        await scoped(trx, link.connectionKey, link.resourceType)
+          .andWhere({ id: link.id })
+          .update({ state: 'tombstoned', version: link.version + 1, updated_at: now })
+        await trx('group_members')
+          .where({ connection_key: link.connectionKey, member_id: link.id })
+          .delete()
+      })
     },
   }
 }

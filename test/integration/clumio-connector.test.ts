@@ -262,6 +262,14 @@ describe('Clumio connector: groups and access rules', () => {
     expect(read.members ?? []).to.deep.equal([])
   })
 
+  it('takes a deleted (disabled) user out of every group', async () => {
+    const user = await createUser(scim, 'leaver@example.com', person('Leaver', 'Example'))
+    const group = await createGroup(scim, 'Leavers', [user.id as string, ids.cy ?? ''])
+    expect((await scim.delete(`/Users/${user.id as string}`)).status).to.equal(204)
+    const read = objectOf(await scim.get(`/Groups/${group.id as string}`))
+    expect((read.members as { value: string }[]).map((m) => m.value)).to.deep.equal([ids.cy])
+  })
+
   it('takes duplicate members once and a removal of a non-member as a no-op', async () => {
     const group = await createGroup(scim, 'Dupes')
     expect(
