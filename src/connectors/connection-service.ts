@@ -127,44 +127,42 @@ export function createConnectionService(
     ...(invitations ? { initialProductState: INVITED } : {}),
     now: deps.now,
   })
-  const service = profile.groups
-    ? withGroups(
-        users,
-        createGroupService({
-          connectionKey: key,
-          db: deps.db,
-          links: deps.links,
-          members: deps.members,
-          reads,
-          validator: deps.validator,
-          now: deps.now,
-          upstream: createUpstreamStep(onMisconfigured, onHealthy),
-          ...(groupAdapter
-            ? {
-                adapter: groupAdapter,
-                onDiverged: async (id: string) => {
-                  await deps.outbox.enqueueEach(
-                    { connectionKey: key, kind: 'group-push' },
-                    [{ resource: `Group:${id}`, payload: { id } }],
-                    deps.now().toISOString(),
-                  )
-                },
-              }
-            : {}),
-          ...(profile.groups.refuseGuidNames ? { refuseGuidNames: profile.product } : {}),
-          ...(profile.groups.usersOnly ? { usersOnly: profile.product } : {}),
-          ...(access
-            ? {
-                onMembershipChanged: (
-                  ids: readonly string[],
-                  trx: Knex.Transaction,
-                  ctx: RequestContext,
-                ) => queueAccessSync(ids, trx, ctx.requestId),
-              }
-            : {}),
-        }),
-      )
-    : users
+  const groups = profile.groups
+    ? createGroupService({
+        connectionKey: key,
+        db: deps.db,
+        links: deps.links,
+        members: deps.members,
+        reads,
+        validator: deps.validator,
+        now: deps.now,
+        upstream: createUpstreamStep(onMisconfigured, onHealthy),
+        ...(groupAdapter
+          ? {
+              adapter: groupAdapter,
+              onDiverged: async (id: string) => {
+                await deps.outbox.enqueueEach(
+                  { connectionKey: key, kind: 'group-push' },
+                  [{ resource: `Group:${id}`, payload: { id } }],
+                  deps.now().toISOString(),
+                )
+              },
+            }
+          : {}),
+        ...(profile.groups.refuseGuidNames ? { refuseGuidNames: profile.product } : {}),
+        ...(profile.groups.usersOnly ? { usersOnly: profile.product } : {}),
+        ...(access
+          ? {
+              onMembershipChanged: (
+                ids: readonly string[],
+                trx: Knex.Transaction,
+                ctx: RequestContext,
+              ) => queueAccessSync(ids, trx, ctx.requestId),
+            }
+          : {}),
+      })
+    : undefined
+  const service = groups ? withGroups(users, groups) : users
   const checkSecret = invitations && connection.secrets[invitations.check.secret]
   const jobs = createConnectionJobs({
     key,
@@ -193,9 +191,7 @@ export function createConnectionService(
           }),
         }
       : {}),
-    ...(groupAdapter
-      ? { groupPush: createGroupPush(key, groupAdapter, deps.links, deps.members) }
-      : {}),
+    ...(groups && groupAdapter ? { groupPush: createGroupPush(groups) } : {}),
     ...(invitations && checkSecret
       ? {
           invitationCheck: createInvitationCheck({

@@ -1,6 +1,4 @@
-import type { GroupMemberStore } from '../store/group-members.ts'
-import type { LinkStore } from '../store/links.ts'
-import type { GroupAdapter } from './group-service.ts'
+import type { GroupService } from './group-service.ts'
 import { PermanentJobError, type JobResult } from './job-results.ts'
 import type { UpstreamCall } from './upstream-client.ts'
 
@@ -9,25 +7,15 @@ import type { UpstreamCall } from './upstream-client.ts'
  * holds it, after a change the product took could not be stored by the gateway. The gateway's
  * state is what the IdP was told; the product is brought back to it.
  */
-export function createGroupPush(
-  key: string,
-  adapter: GroupAdapter,
-  links: LinkStore,
-  members: GroupMemberStore,
-) {
+export function createGroupPush(groups: GroupService) {
   return async function run(
     payload: Record<string, unknown>,
     calls: UpstreamCall[],
   ): Promise<JobResult> {
     if (typeof payload.id !== 'string') throw new PermanentJobError('payload needs the group id')
-    const link = await links.findById(key, 'Group', payload.id)
-    if (!link) return { outcome: 'skipped', note: 'the group is gone' }
-    const held = (await members.membersOf(key, [link.id])).map((m) => m.memberId)
-    await adapter.update(
-      link.nativeId ?? link.id,
-      { ...(link.displayName ? { displayName: link.displayName } : {}), members: held },
-      calls,
-    )
-    return { outcome: 'done', note: `sent ${held.length} members` }
+    const note = await groups.push(payload.id, calls)
+    return note === undefined
+      ? { outcome: 'skipped', note: 'the group is gone' }
+      : { outcome: 'done', note }
   }
 }

@@ -390,6 +390,28 @@ export function createGroupService(options: GroupServiceOptions) {
     },
 
     delete: (id: string, ctx: RequestContext) => serialised(`id:${id}`, () => remove(id, ctx)),
+
+    /**
+     * Sends a product-held group's stored name and whole member set again (the group-push job).
+     * A change stored while it was on its way may have reached the product first, so a version
+     * that moved meanwhile means: send again (the error makes the job retry).
+     */
+    push: (id: string, calls: UpstreamCall[]) =>
+      serialised(`id:${id}`, async (): Promise<string | undefined> => {
+        if (!adapter) return undefined
+        const link = await links.findById(connectionKey, 'Group', id)
+        if (!link) return undefined
+        const held = (await currentMembers(id)).ids
+        await adapter.update(
+          link.nativeId ?? link.id,
+          { ...(link.displayName ? { displayName: link.displayName } : {}), members: held },
+          calls,
+        )
+        const after = await links.findById(connectionKey, 'Group', id)
+        if (after && after.version !== link.version)
+          throw new Error(`group ${id} changed while it was sent; sending it again`)
+        return `sent ${held.length} members`
+      }),
   }
 }
 

@@ -355,6 +355,7 @@ describe('Infisical connector: a group changed by two gateway processes at once'
     // Both processes change the group from the same version, pinned with If-Match: one wins,
     // the other answers 412 after Infisical already took its member set.
     let refused = 0
+    const statuses: number[] = []
     for (let round = 0; round < 6; round++) {
       const version = (objectOf(await scim.get(`/Groups/${id}`)).meta as { version: string })
         .version
@@ -368,6 +369,7 @@ describe('Infisical connector: a group changed by two gateway processes at once'
         ),
       )
       refused += answers.filter((a) => a.status === 412).length
+      statuses.push(...answers.map((a) => a.status))
     }
     expect(refused).to.be.greaterThan(0)
     await products.drained()
@@ -381,6 +383,12 @@ describe('Infisical connector: a group changed by two gateway processes at once'
       if (stored.length > 0 && [...stored].sort().join() === [...held].sort().join()) return
       await new Promise((r) => setTimeout(r, 100))
     }
-    expect.fail('Infisical and the gateway disagree on the group’s members')
+    const stored = objectOf(await scim.get(`/Groups/${id}`)).members
+    const jobs = await fetch(`${products.started.origin}/admin/api/outbox`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    }).then((r) => r.text())
+    expect.fail(
+      `Infisical and the gateway disagree on the group’s members: stored ${JSON.stringify(stored)}, Infisical ${JSON.stringify((await simGroup(sim, 'Raced'))?.members)}; outbox ${jobs}; answers ${JSON.stringify(statuses)}`,
+    )
   })
 })
