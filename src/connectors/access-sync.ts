@@ -2,7 +2,12 @@ import type { GroupMemberStore } from '../store/group-members.ts'
 import type { LinkStore } from '../store/links.ts'
 import { planGrants, readAccessRules, type AccessRule, type Grant } from './access-rules.ts'
 import { PermanentJobError, type JobResult } from './job-results.ts'
-import { readNativeField, readNativeList, type ConnectorProfile } from './profile.ts'
+import {
+  readNativeField,
+  readNativeList,
+  readNativePath,
+  type ConnectorProfile,
+} from './profile.ts'
 import type { AccessSpec, ListSpec } from './profile-schema.ts'
 import { requireSuccess, type UpstreamCall, type UpstreamClient } from './upstream-client.ts'
 
@@ -118,7 +123,7 @@ export function createAccessSync(options: AccessSyncOptions) {
     const off = access.mustBeOff
     if (!off) return
     const body = await get(off.path, off.headers, calls)
-    if (readField(body, off.field) !== false) {
+    if (readNativePath(body, off.field.split('.')) !== false) {
       const reason = `${profile.product}'s ${off.name} is on: turn it off for this connection, or ${profile.product} refuses the role assignments of its access rules`
       options.onMisconfigured(reason)
       throw new Error(reason)
@@ -145,11 +150,13 @@ export function createAccessSync(options: AccessSyncOptions) {
     const user = await get(userPath, access.user.headers, calls)
     // Assignments are compared by name; ones the product holds for other roles or units are
     // not the rules' to change.
-    const held = fromAssignments(readField(user, access.assignments)).flatMap((g) => {
-      const role = roleName.get(g.role)
-      const unit = unitName.get(g.unit)
-      return role !== undefined && unit !== undefined ? [{ role, unit }] : []
-    })
+    const held = fromAssignments(readNativePath(user, access.assignments.split('.'))).flatMap(
+      (g) => {
+        const role = roleName.get(g.role)
+        const unit = unitName.get(g.unit)
+        return role !== undefined && unit !== undefined ? [{ role, unit }] : []
+      },
+    )
     const plan = planGrants(rules, groups, held)
     const notes: string[] = []
     const guard = access.protected
@@ -217,13 +224,4 @@ export function createAccessSync(options: AccessSyncOptions) {
   }
 
   return { run, checkSetup }
-}
-
-function readField(body: unknown, field: string): unknown {
-  let current: unknown = body
-  for (const key of field.split('.')) {
-    if (typeof current !== 'object' || current === null) return undefined
-    current = (current as Record<string, unknown>)[key]
-  }
-  return current
 }

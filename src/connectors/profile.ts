@@ -314,28 +314,30 @@ export async function loadProfiles(dir: string): Promise<ProfilesResult> {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, profiles }
 }
 
-/** A field of a product's JSON answer by its path (`errors.0.error_message`), as text. */
-export function readNativeField(
-  body: unknown,
-  keys: readonly string[] | undefined,
-): string | undefined {
-  if (!keys) return undefined
+/** The value at a path of a product's JSON answer (`errors.0.error_message`), if any. */
+export function readNativePath(body: unknown, keys: readonly string[]): unknown {
   let current: unknown = body
   for (const key of keys) {
     if (typeof current !== 'object' || current === null) return undefined
     current = (current as Record<string, unknown>)[key]
   }
-  return typeof current === 'string' || typeof current === 'number' ? String(current) : undefined
+  return current
+}
+
+/** A field of a product's JSON answer by its path, as text. */
+export function readNativeField(
+  body: unknown,
+  keys: readonly string[] | undefined,
+): string | undefined {
+  if (!keys) return undefined
+  const value = readNativePath(body, keys)
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
 }
 
 /** The objects in a product's JSON answer at a path (`_embedded.items`); none when absent. */
 export function readNativeList(body: unknown, keys: readonly string[]): unknown[] {
-  let current: unknown = body
-  for (const key of keys) {
-    if (typeof current !== 'object' || current === null) return []
-    current = (current as Record<string, unknown>)[key]
-  }
-  return Array.isArray(current) ? current : []
+  const value = readNativePath(body, keys)
+  return Array.isArray(value) ? value : []
 }
 
 /** The connection's upstream credential expiry dates the profile declares, with days left. */
